@@ -1,0 +1,172 @@
+"""States as Mesa agents: initial policies and the decision rules by which they revise them.
+
+A state's *policy* is one option per technology domain (``us``, ``cn``, for AI also ``eu``, or
+``hybrid``) and a data-localization level; 3 x 3 x 4 x 4 = 144 policies in all. A revising state
+knows the utility each of the 144 would give it, the others' policies held fixed
+(:func:`simulation.payoffs.option_values`), minus the cost of switching from its current policy,
+and chooses by one of three rules:
+
+``logit``
+    quantal (logit) best response: policy ``k`` with probability ``exp(v_k / tau) / sum exp(v / tau)``;
+    ``tau -> 0`` is best response, large ``tau`` near-random choice (McKelvey & Palfrey 1995).
+``best``
+    plain best response: the best policy, ties broken at random.
+``imitate``
+    imitation of more successful similar states: the state samples a peer with probability
+    proportional to ``exp(-|affinity_i - affinity_j|_1 / 0.25)`` and copies the peer's policy with
+    probability ``(U_peer - U_own - switching cost) / imitation_scale``, clipped to [0, 1]
+    (proportional imitation, Schlag 1998).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation.world import DOMAINS, ECOSYSTEMS, LOCALIZATION, World
+
+if TYPE_CHECKING:
+    from simulation.model import SovereigntyModel
+
+DECISION_RULES = ("logit", "best", "imitate")
+INITIAL_POLICIES = ("observed", "neutral", "random")
+POLICY_SHAPE = (*(len(ECOSYSTEMS[d]) for d in DOMAINS), len(LOCALIZATION))
+SIMILARITY_SCALE = 0.25
+
+
+def initial_policies(world: World, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Return the starting ``(align, loc)`` profile.
+
+    ``observed``
+        from the data: 5G from Huawei restrictions (ban -> US bloc, partial -> hybrid, none ->
+        China's bloc for SCO members and China, hybrid otherwise); semiconductors and AI from
+        security ties (affinity >= 0.5 with one patron and above the other -> that bloc, EU and EEA
+        members -> EU AI regime, otherwise hybrid); localization from the data-localization
+        category (strict and broad -> strict, sectoral -> sectoral, imputed -> conditional).
+    ``neutral``
+        every state hybrid in every domain with open data flows.
+    ``random``
+        every option drawn uniformly from the model's ``rng``.
+    """
+    n = world.n
+    if kind == "neutral":
+        align = np.array([[ECOSYSTEMS[d].index("hybrid") for d in DOMAINS]] * n, dtype=np.int64)
+        return align, np.zeros(n, dtype=np.int64)
+    if kind == "random":
+        align = np.column_stack([rng.integers(0, len(ECOSYSTEMS[d]), n) for d in DOMAINS])
+        return align.astype(np.int64), rng.integers(0, len(LOCALIZATION), n).astype(np.int64)
+    if kind != "observed":
+        raise ValueError(f"initial_policy {kind!r}: allowed {', '.join(INITIAL_POLICIES)}")
+    t = world.table
+    us_aff, cn_aff = world.affinity[:, 0], world.affinity[:, 1]
+    leans_us = (us_aff >= 0.5) & (us_aff > cn_aff)
+    leans_cn = (cn_aff >= 0.5) & (cn_aff > us_aff)
+    huawei = t["restricts_huawei_5g"].astype(str).to_numpy()
+    sco = t["sco"].to_numpy() == 1
+    is_cn = np.arange(n) == world.patrons["cn"]
+    g5 = np.select(
+        [is_cn, huawei == "1", huawei == "partial", sco & (huawei == "0")],
+        [1, 0, 2, 1],
+        default=2,
+    )
+    semi = np.select([leans_us, leans_cn], [0, 1], default=2)
+    eu = world.eea
+    ai = np.select([eu, leans_cn, leans_us], [2, 1, 0], default=3)
+    category = t["data_localization"].fillna("conditional").astype(str).to_numpy()
+    level = {"open": 0, "conditional": 1, "sectoral": 2, "broad": 3, "strict": 3}
+    loc = np.array([level[c] for c in category], dtype=np.int64)
+    return np.column_stack([g5, semi, ai]).astype(np.int64), loc
+
+
+def logit_choice(values: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """Return an index drawn with probability ``softmax(values / temperature)``."""
+    if temperature <= 0:
+        return best_choice(values, rng)
+    z = (values - values.max()) / temperature
+    prob = np.exp(z)
+    return int(rng.choice(len(values), p=prob / prob.sum()))
+
+
+def best_choice(values: np.ndarray, rng: np.random.Generator) -> int:
+    """Return the index of the largest value, ties (within 1e-12) broken uniformly at random."""
+    best = np.flatnonzero(values >= values.max() - 1e-12)
+    return int(best[0] if len(best) == 1 else rng.choice(best))
+
+
+def imitation_peer(affinity: np.ndarray, i: int, rng: np.random.Generator) -> int:
+    """Return a peer of state ``i`` drawn with probability decreasing in affinity distance."""
+    dist = np.abs(affinity - affinity[i]).sum(axis=1)
+    weight = np.exp(-dist / SIMILARITY_SCALE)
+    weight[i] = 0.0
+    return int(rng.choice(len(weight), p=weight / weight.sum()))
+
+
+class StateAgent(mesa.Agent):
+    """A state. Its policy and payoffs live in the model's arrays at row :attr:`index`."""
+
+    model: SovereigntyModel
+
+    def __init__(self, model: SovereigntyModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.options: np.ndarray | None = None
+
+    # -- what the state is and has chosen (the agent reporters) ---------------------------------
+    @property
+    def iso3(self) -> str:
+        """ISO 3166-1 alpha-3 code (or ``S00042`` in a synthetic world)."""
+        return str(self.model.world.iso3[self.index])
+
+    def _option(self, d: int) -> str:
+        return ECOSYSTEMS[DOMAINS[d]][self.model.align[self.index, d]]
+
+    @property
+    def align_5g(self) -> str:
+        """Current 5G ecosystem."""
+        return self._option(0)
+
+    @property
+    def align_semiconductors(self) -> str:
+        """Current semiconductor supply-chain bloc."""
+        return self._option(1)
+
+    @property
+    def align_ai(self) -> str:
+        """Current AI-governance regime."""
+        return self._option(2)
+
+    @property
+    def localization(self) -> str:
+        """Current data-localization level."""
+        return LOCALIZATION[self.model.loc[self.index]]
+
+    def payoff(self, component: str) -> float:
+        """Return this state's current payoff ``component`` (trade, security, ..., utility)."""
+        return float(self.model.evaluation.components[component][self.index])
+
+    # -- the decision --------------------------------------------------------------------------
+    def revise(self) -> None:
+        """Choose a policy by the model's decision rule and write it to the model's next profile.
+
+        Expects :attr:`options` to hold this state's ``(144,)`` net option values (utility minus
+        switching cost), set by the model for the states revising this step (not used by
+        imitation, which compares realised utilities).
+        """
+        m = self.model
+        if m.decision_rule == "imitate":
+            peer = imitation_peer(m.world.affinity, self.index, m.rng)
+            utility = m.evaluation.components["utility"]
+            moves = np.sum(m.align[peer] != m.align[self.index]) + (m.loc[peer] != m.loc[self.index])
+            gain = utility[peer] - utility[self.index] - m.switching_cost * moves
+            if m.rng.random() >= np.clip(gain / m.imitation_scale, 0.0, 1.0):
+                return
+            choice = int(np.ravel_multi_index((*m.align[peer], m.loc[peer]), POLICY_SHAPE))
+        elif m.decision_rule == "best":
+            choice = best_choice(self.options, m.rng)
+        else:
+            choice = logit_choice(self.options, m.temperature, m.rng)
+        *align, level = np.unravel_index(choice, POLICY_SHAPE)
+        m.next_align[self.index] = align
+        m.next_loc[self.index] = level

@@ -1,0 +1,165 @@
+"""Fragmentation and outcome metrics: pure functions of a world, a profile and its evaluation.
+
+Definitions (``docs/ODD.md`` has them as formulas):
+
+* **fragmentation**: share of potential gravity-weighted digital exchange lost to incompatible
+  ecosystems and data-flow restrictions, ``1 - sum_ij G_ij C_ij f_ij / sum_ij G_ij``; its
+  *technical* part counts only incompatibility (``f = 1``), its *data* part only flow restrictions
+  (``C = 1``), after the typology of Drake, Cerf & Kleinwächter (2016);
+* **bloc shares** per domain by count and by GDP, and the **effective number of ecosystems**
+  ``1 / sum_b s_b^2`` over GDP shares of the blocs (a hybrid state's GDP split by its stack shares);
+* **modularity** (Newman) of the interoperability network ``W_ij = G_ij C_ij f_ij`` under the
+  partition of states by their joint alignment (5G, semiconductors, AI);
+* **mean localization** (level / 3), **digital trade** (realised exchange; a frictionless world
+  trades 1), **mean security**, **welfare** (mean utility), and the **security-connectivity
+  balance** ``S / (|S| + C)`` of mean weighted security ``S`` against mean weighted trade ``C``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.payoffs import Evaluation, PayoffParams, adequacy_dot, compat_matrices, flow_permission
+from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
+
+
+def realised_exchange(ev: Evaluation) -> np.ndarray:
+    """Return each state's realised exchange ``sum_j G_ij C_ij f_ij`` (its strength in ``W``)."""
+    return ev.components["trade"] * ev.potential
+
+
+def fragmentation(ev: Evaluation) -> float:
+    """Return the share of potential digital exchange lost, in [0, 1]."""
+    total = ev.potential.sum()
+    return float(1.0 - realised_exchange(ev).sum() / total) if total > 0 else 0.0
+
+
+def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> float:
+    """Return the share lost to ecosystem incompatibility alone (all data flows open)."""
+    inflow = world.gravity @ ev.onehot
+    w = p.interop_weights
+    kept = 0.0
+    for d, (k, sl) in enumerate(zip(compat_matrices(p), column_slices(), strict=True)):
+        kept += w[d] * np.sum(ev.onehot[:, sl] * (inflow[:, sl] @ k))
+    return float(1.0 - kept / ev.potential.sum())
+
+
+def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
+    """Return the share lost to data-flow restrictions alone (all ecosystems compatible)."""
+    phi = flow_permission(p)
+    f0, f1 = phi[0, ev.loc], phi[1, ev.loc]
+    kept = f0 @ (world.gravity @ f0 - adequacy_dot(world, f0[:, None])[:, 0])
+    kept += f1 @ adequacy_dot(world, f1[:, None])[:, 0]
+    return float(1.0 - kept / ev.potential.sum())
+
+
+def interoperability_matrix(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams) -> np.ndarray:
+    """Return the dense ``(N, N)`` interoperability ``C_ij f_ij`` (zero diagonal; small worlds)."""
+    ks, w = compat_matrices(p), p.interop_weights
+    compat = sum(w[d] * ks[d][np.ix_(align[:, d], align[:, d])] for d in range(len(DOMAINS)))
+    phi = flow_permission(p)
+    e, q = world.eea, world.adequate
+    pair = (e[:, None] & q[None, :]) | (q[:, None] & e[None, :])
+    flow = np.where(pair, phi[1, loc][:, None] * phi[1, loc][None, :], phi[0, loc][:, None] * phi[0, loc][None, :])
+    out = compat * flow
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def profile_ids(align: np.ndarray) -> np.ndarray:
+    """Return an integer id of each state's joint alignment (5G, semiconductors, AI)."""
+    sizes = [len(ECOSYSTEMS[d]) for d in DOMAINS]
+    return np.ravel_multi_index(tuple(align.T), sizes)
+
+
+def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
+    """Return Newman's modularity of the interoperability network by joint-alignment partition.
+
+    ``Q = sum_c [W_cc / W - (K_c / W)^2]`` with ``W`` the total weight, ``W_cc`` the weight inside
+    community ``c`` and ``K_c`` its total strength. Inside a community ecosystems are identical, so
+    ``W_cc`` needs only gravity and flows.
+    """
+    strength = realised_exchange(ev)
+    total = strength.sum()
+    if total <= 0:
+        return 0.0
+    _, comm = np.unique(profile_ids(ev.align), return_inverse=True)
+    member = np.zeros((len(comm), comm.max() + 1))
+    member[np.arange(len(comm)), comm] = 1.0
+    phi = flow_permission(p)
+    f0, f1 = phi[0, ev.loc][:, None], phi[1, ev.loc][:, None]
+    inside0 = world.gravity @ (f0 * member) - adequacy_dot(world, f0 * member)
+    inside1 = adequacy_dot(world, f1 * member)
+    w_cc = np.sum(member * (f0 * inside0 + f1 * inside1), axis=0)
+    k_c = strength @ member
+    return float(np.sum(w_cc / total - (k_c / total) ** 2))
+
+
+def bloc_shares(align: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+    """Return the share of states (or of ``weights``, e.g. GDP) on each option of each domain.
+
+    Keys are ``"{option}_{domain}"``, e.g. ``"us_5g"`` or ``"hybrid_ai"``.
+    """
+    w = np.ones(len(align)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    out = {}
+    for d, dom in enumerate(DOMAINS):
+        counts = np.bincount(align[:, d], weights=w, minlength=len(ECOSYSTEMS[dom]))
+        for k, opt in enumerate(ECOSYSTEMS[dom]):
+            out[f"{opt}_{dom}"] = float(counts[k])
+    return out
+
+
+def effective_ecosystems(align: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    """Return the effective number of ecosystems per domain, ``1 / sum_b s_b^2``.
+
+    ``s_b`` is bloc ``b``'s share of ``weights`` (GDP), a hybrid state's weight split over the blocs
+    by its stack shares. 1 means one ecosystem; 2 two of equal weight.
+    """
+    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    out = {}
+    for d, (dom, share) in enumerate(zip(DOMAINS, stack_shares(), strict=True)):
+        s = w @ share[align[:, d]]
+        out[dom] = float(1.0 / np.sum(s**2))
+    return out
+
+
+def mean_localization(loc: np.ndarray) -> float:
+    """Return the mean localization level scaled to [0, 1] (open 0, strict 1)."""
+    return float(np.mean(loc) / 3.0)
+
+
+def security_connectivity_balance(ev: Evaluation, p: PayoffParams) -> float:
+    """Return ``S / (|S| + C)``: mean weighted security ``S`` against mean weighted trade ``C``.
+
+    Near 1 security gains dominate states' payoffs; near 0 connectivity does; below 0 net security
+    exposure outweighs connectivity.
+    """
+    s = p.weight_security * float(np.mean(ev.components["security"]))
+    c = p.weight_trade * float(np.mean(ev.components["trade"]))
+    denom = abs(s) + abs(c)
+    return s / denom if denom > 0 else 0.0
+
+
+def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
+    """Return every model-level metric of a profile as a flat dict (the model reporters)."""
+    comps = ev.components
+    out = {
+        "fragmentation": fragmentation(ev),
+        "fragmentation_technical": fragmentation_technical(world, ev, p),
+        "fragmentation_data": fragmentation_data(world, ev, p),
+        "digital_trade": float(realised_exchange(ev).sum()),
+        "modularity": modularity(world, ev, p),
+        "mean_localization": mean_localization(ev.loc),
+        "mean_trade": float(np.mean(comps["trade"])),
+        "mean_security": float(np.mean(comps["security"])),
+        "mean_economy": float(np.mean(comps["economy"])),
+        "mean_sovereignty": float(np.mean(comps["sovereignty"])),
+        "welfare": float(np.mean(comps["utility"])),
+        "security_connectivity_balance": security_connectivity_balance(ev, p),
+    }
+    out.update({f"share_{k}": v for k, v in bloc_shares(ev.align).items()})
+    out.update({f"gdp_share_{k}": v for k, v in bloc_shares(ev.align, world.gdp).items()})
+    out.update({f"effective_ecosystems_{k}": v for k, v in effective_ecosystems(ev.align, world.gdp).items()})
+    return out
+

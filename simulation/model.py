@@ -1,0 +1,215 @@
+"""The Mesa model: who does what, in which order. The science lives in payoffs and metrics.
+
+Story::
+
+    from simulation import SovereigntyModel
+
+    model = SovereigntyModel(rng=42)          # the 55-state default world, observed policies
+    model.run(100)                            # 100 steps, or fewer if it converges first
+    model.model_dataframe()                   # one row per step: fragmentation, bloc shares, ...
+    model.agent_dataframe()                   # one row per state and step: policy and payoffs
+
+Each step:
+
+1. a share ``revision_rate`` of states, drawn from the model's ``rng``, revise their policy: each
+   sees the utility of its 144 options against the current profile, minus switching costs, and
+   chooses by the decision rule (states revise simultaneously);
+2. the new profile is evaluated (payoffs of every state) and the metrics are computed;
+3. the DataCollector records model and agent variables;
+4. the model stops (``running = False``) when no state has changed policy for ``patience`` steps, or
+   at ``max_steps``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from simulation import metrics, payoffs
+from simulation.agents import DECISION_RULES, INITIAL_POLICIES, StateAgent, initial_policies
+from simulation.world import DOMAINS, World, default_world, synthetic_world
+
+AGENT_REPORTERS = {
+    "iso3": "iso3",
+    "align_5g": "align_5g",
+    "align_semiconductors": "align_semiconductors",
+    "align_ai": "align_ai",
+    "localization": "localization",
+    **{c: (lambda a, c=c: a.payoff(c)) for c in ("trade", "security", "economy", "sovereignty", "utility")},
+}
+
+
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} {value!r}: allowed {', '.join(allowed)}")
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if not np.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} = {value!r}: allowed {low} to {high}")
+
+
+class SovereigntyModel(mesa.Model):
+    """States choosing technology blocs and data localization; the internet fragments or not.
+
+    Parameters
+    ----------
+    world : {"default", "synthetic"} or World
+        The 55-state default world, a synthetic one (``n_states``, ``world_seed``), or a prebuilt
+        :class:`~simulation.world.World`.
+    n_states, world_seed : int
+        Size and seed of a synthetic world.
+    initial_policy : {"observed", "neutral", "random"}
+        Starting profile (see :func:`simulation.agents.initial_policies`).
+    decision_rule : {"logit", "best", "imitate"}
+        How revising states choose (see :mod:`simulation.agents`).
+    temperature : float
+        Logit temperature, in utility units.
+    revision_rate : float
+        Share of states that revise each step, in [0, 1].
+    switching_cost : float
+        Cost of changing one domain's ecosystem or the localization level, in utility units.
+    imitation_scale : float
+        Utility difference at which an imitating state copies a better peer for sure.
+    patience : int
+        Steps without any policy change after which the model stops.
+    max_steps : int
+        Step limit.
+    collect_agents : bool
+        Record agent variables every step (turn off for large batches).
+    rng : int, numpy Generator or None
+        The only source of randomness (Mesa's ``Model(rng=...)``).
+    **payoff_params
+        Any field of :class:`~simulation.payoffs.PayoffParams` (e.g. ``export_controls=0.9``).
+    """
+
+    def __init__(
+        self,
+        world: str | World = "default",
+        n_states: int = 200,
+        world_seed: int = 0,
+        initial_policy: str = "observed",
+        decision_rule: str = "logit",
+        temperature: float = 0.02,
+        revision_rate: float = 0.2,
+        switching_cost: float = 0.02,
+        imitation_scale: float = 0.1,
+        patience: int = 10,
+        max_steps: int = 200,
+        collect_agents: bool = True,
+        rng: Any = None,
+        **payoff_params: Any,
+    ) -> None:
+        unknown = sorted(set(payoff_params) - set(payoffs.PayoffParams.names()))
+        if unknown:
+            hint = difflib.get_close_matches(unknown[0], payoffs.PayoffParams.names(), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise TypeError(f"SovereigntyModel got an unknown parameter {unknown[0]!r}{extra}")
+        _check_choice("initial_policy", initial_policy, INITIAL_POLICIES)
+        _check_choice("decision_rule", decision_rule, DECISION_RULES)
+        _check_range("temperature", temperature, 0.0, 1e6)
+        _check_range("revision_rate", revision_rate, 0.0, 1.0)
+        _check_range("switching_cost", switching_cost, 0.0, 1e6)
+        _check_range("imitation_scale", imitation_scale, 1e-12, 1e6)
+        super().__init__(rng=rng)
+        self.world = _build_world(world, n_states, world_seed)
+        self.params = payoffs.PayoffParams(**payoff_params)
+        self.decision_rule = decision_rule
+        self.temperature = float(temperature)
+        self.revision_rate = float(revision_rate)
+        self.switching_cost = float(switching_cost)
+        self.imitation_scale = float(imitation_scale)
+        self.patience = int(patience)
+        self.max_steps = int(max_steps)
+        self.stable_steps = 0
+        self.changed = 0
+
+        self.align, self.loc = initial_policies(self.world, initial_policy, self.rng)
+        self.next_align, self.next_loc = self.align.copy(), self.loc.copy()
+        self.states: list[StateAgent] = list(StateAgent.create_agents(self, self.world.n, list(range(self.world.n))))
+        self._evaluate()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "changed": "changed",
+                **{k: (lambda m, k=k: m.metrics[k]) for k in self.metrics},
+            },
+            agent_reporters=AGENT_REPORTERS if collect_agents else None,
+        )
+        self.datacollector.collect(self)
+
+    def _evaluate(self) -> None:
+        self.evaluation = payoffs.evaluate(self.world, self.align, self.loc, self.params)
+        self.metrics = metrics.summary(self.world, self.evaluation, self.params)
+
+    def step(self) -> None:
+        """Advance one period: revise, evaluate, collect, check convergence."""
+        revising = np.flatnonzero(self.rng.random(self.world.n) < self.revision_rate)
+        if len(revising):
+            if self.decision_rule != "imitate":
+                values = payoffs.option_values(self.world, self.evaluation, revising, self.params)
+                values -= payoffs.switching_costs(self.align[revising], self.loc[revising], self.switching_cost)
+                for row, i in enumerate(revising):
+                    self.states[i].options = values[row].ravel()
+            mesa.agent.AgentSet([self.states[i] for i in revising], random=self.random).shuffle_do("revise")
+        moved = np.any(self.next_align != self.align, axis=1) | (self.next_loc != self.loc)
+        self.changed = int(moved.sum())
+        self.align[:], self.loc[:] = self.next_align, self.next_loc
+        self._evaluate()
+        self.datacollector.collect(self)
+        self.stable_steps = 0 if self.changed else self.stable_steps + 1
+        if self.stable_steps >= self.patience or self.steps >= self.max_steps:
+            self.running = False
+
+    def run(self, steps: int | None = None) -> SovereigntyModel:
+        """Step until converged, at ``max_steps``, or after ``steps`` more steps; return self."""
+        done = 0
+        while self.running and (steps is None or done < steps):
+            self.step()
+            done += 1
+        return self
+
+    # -- results ---------------------------------------------------------------------------------
+    def model_dataframe(self) -> pd.DataFrame:
+        """Return model variables, one row per collected step, with a ``step`` column first."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df.insert(0, "step", np.arange(len(df)))
+        return df
+
+    def agent_dataframe(self) -> pd.DataFrame:
+        """Return agent variables, one row per state and step (``step, iso3, ...``)."""
+        df = self.datacollector.get_agent_vars_dataframe()
+        if df.empty:
+            return df
+        df = df.reset_index().rename(columns={"Step": "step"}).drop(columns="AgentID")
+        return df
+
+    def policy_table(self) -> pd.DataFrame:
+        """Return the current policy and payoffs of every state, one row each."""
+        df = pd.DataFrame({"iso3": self.world.iso3})
+        for d, dom in enumerate(DOMAINS):
+            df[f"align_{dom}"] = [s._option(d) for s in self.states]
+        df["localization"] = [s.localization for s in self.states]
+        for k, v in self.evaluation.components.items():
+            df[k] = v
+        return df
+
+
+def _build_world(world: str | World, n_states: int, world_seed: int) -> World:
+    if isinstance(world, World):
+        return world
+    if world == "default":
+        return _default_world()
+    if world == "synthetic":
+        return synthetic_world(int(n_states), int(world_seed))
+    raise ValueError(f"world {world!r}: allowed 'default', 'synthetic' or a World")
+
+
+@functools.cache
+def _default_world() -> World:
+    """Return the default world, built once per process (it is never modified)."""
+    return default_world()
