@@ -84,9 +84,8 @@ def logit_choice(values: np.ndarray, temperature: float, rng: np.random.Generato
     """Return an index drawn with probability ``softmax(values / temperature)``."""
     if temperature <= 0:
         return best_choice(values, rng)
-    z = (values - values.max()) / temperature
-    prob = np.exp(z)
-    return int(rng.choice(len(values), p=prob / prob.sum()))
+    cumulative = np.cumsum(np.exp((values - values.max()) / temperature))
+    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
 
 
 def best_choice(values: np.ndarray, rng: np.random.Generator) -> int:
@@ -104,49 +103,41 @@ def imitation_peer(affinity: np.ndarray, i: int, rng: np.random.Generator) -> in
 
 
 class StateAgent(mesa.Agent):
-    """A state. Its policy and payoffs live in the model's arrays at row :attr:`index`."""
+    """A state. The model keeps policies in arrays; the agent mirrors its row for reporting.
+
+    Attributes
+    ----------
+    index : int
+        Row of this state in the world's and the model's arrays.
+    iso3 : str
+        ISO 3166-1 alpha-3 code (``S00042`` in a synthetic world).
+    align_5g, align_semiconductors, align_ai : str
+        Current option per domain (``us``, ``cn``, ``eu``, ``hybrid``).
+    localization : str
+        Current data-localization level.
+    trade, security, economy, sovereignty, utility : float
+        Current payoffs.
+    options : numpy.ndarray or None
+        Net value of each of the 144 policies while the state is revising.
+    """
 
     model: SovereigntyModel
 
     def __init__(self, model: SovereigntyModel, index: int) -> None:
         super().__init__(model)
         self.index = index
+        self.iso3 = str(model.world.iso3[index])
         self.options: np.ndarray | None = None
+        self.sync_policy()
 
-    # -- what the state is and has chosen (the agent reporters) ---------------------------------
-    @property
-    def iso3(self) -> str:
-        """ISO 3166-1 alpha-3 code (or ``S00042`` in a synthetic world)."""
-        return str(self.model.world.iso3[self.index])
+    def sync_policy(self) -> None:
+        """Copy this state's policy from the model's arrays into the agent's attributes."""
+        m, i = self.model, self.index
+        self.align_5g, self.align_semiconductors, self.align_ai = (
+            ECOSYSTEMS[d][k] for d, k in zip(DOMAINS, m.align[i], strict=True)
+        )
+        self.localization = LOCALIZATION[m.loc[i]]
 
-    def _option(self, d: int) -> str:
-        return ECOSYSTEMS[DOMAINS[d]][self.model.align[self.index, d]]
-
-    @property
-    def align_5g(self) -> str:
-        """Current 5G ecosystem."""
-        return self._option(0)
-
-    @property
-    def align_semiconductors(self) -> str:
-        """Current semiconductor supply-chain bloc."""
-        return self._option(1)
-
-    @property
-    def align_ai(self) -> str:
-        """Current AI-governance regime."""
-        return self._option(2)
-
-    @property
-    def localization(self) -> str:
-        """Current data-localization level."""
-        return LOCALIZATION[self.model.loc[self.index]]
-
-    def payoff(self, component: str) -> float:
-        """Return this state's current payoff ``component`` (trade, security, ..., utility)."""
-        return float(self.model.evaluation.components[component][self.index])
-
-    # -- the decision --------------------------------------------------------------------------
     def revise(self) -> None:
         """Choose a policy by the model's decision rule and write it to the model's next profile.
 

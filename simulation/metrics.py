@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.payoffs import Evaluation, PayoffParams, adequacy_dot, compat_matrices, flow_permission
+from simulation.payoffs import Evaluation, PayoffParams, compat_matrices, flow_permission, split_dot
 from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
 
 
@@ -48,8 +48,8 @@ def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to data-flow restrictions alone (all ecosystems compatible)."""
     phi = flow_permission(p)
     f0, f1 = phi[0, ev.loc], phi[1, ev.loc]
-    kept = f0 @ (world.gravity @ f0 - adequacy_dot(world, f0[:, None])[:, 0])
-    kept += f1 @ adequacy_dot(world, f1[:, None])[:, 0]
+    out0, in1 = split_dot(world, f0[:, None], f1[:, None])
+    kept = f0 @ out0[:, 0] + f1 @ in1[:, 0]
     return float(1.0 - kept / ev.potential.sum())
 
 
@@ -64,6 +64,9 @@ def interoperability_matrix(world: World, align: np.ndarray, loc: np.ndarray, p:
     out = compat * flow
     np.fill_diagonal(out, 0.0)
     return out
+
+
+N_PROFILES = int(np.prod([len(ECOSYSTEMS[d]) for d in DOMAINS]))
 
 
 def profile_ids(align: np.ndarray) -> np.ndarray:
@@ -83,13 +86,12 @@ def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
     total = strength.sum()
     if total <= 0:
         return 0.0
-    _, comm = np.unique(profile_ids(ev.align), return_inverse=True)
-    member = np.zeros((len(comm), comm.max() + 1))
-    member[np.arange(len(comm)), comm] = 1.0
+    comm = profile_ids(ev.align)
+    present = np.flatnonzero(np.bincount(comm, minlength=N_PROFILES))
+    member = (comm[:, None] == present[None, :]).astype(float)
     phi = flow_permission(p)
     f0, f1 = phi[0, ev.loc][:, None], phi[1, ev.loc][:, None]
-    inside0 = world.gravity @ (f0 * member) - adequacy_dot(world, f0 * member)
-    inside1 = adequacy_dot(world, f1 * member)
+    inside0, inside1 = split_dot(world, f0 * member, f1 * member)
     w_cc = np.sum(member * (f0 * inside0 + f1 * inside1), axis=0)
     k_c = strength @ member
     return float(np.sum(w_cc / total - (k_c / total) ** 2))

@@ -32,15 +32,12 @@ import pandas as pd
 
 from simulation import metrics, payoffs
 from simulation.agents import DECISION_RULES, INITIAL_POLICIES, StateAgent, initial_policies
-from simulation.world import DOMAINS, World, default_world, synthetic_world
+from simulation.world import World, default_world, synthetic_world
 
+PAYOFFS = ("trade", "security", "economy", "sovereignty", "utility")
 AGENT_REPORTERS = {
-    "iso3": "iso3",
-    "align_5g": "align_5g",
-    "align_semiconductors": "align_semiconductors",
-    "align_ai": "align_ai",
-    "localization": "localization",
-    **{c: (lambda a, c=c: a.payoff(c)) for c in ("trade", "security", "economy", "sovereignty", "utility")},
+    name: name
+    for name in ("iso3", "align_5g", "align_semiconductors", "align_ai", "localization", *PAYOFFS)
 }
 
 
@@ -129,6 +126,7 @@ class SovereigntyModel(mesa.Model):
         self.stable_steps = 0
         self.changed = 0
 
+        self.terms = payoffs.terms(self.world, self.params)
         self.align, self.loc = initial_policies(self.world, initial_policy, self.rng)
         self.next_align, self.next_loc = self.align.copy(), self.loc.copy()
         self.states: list[StateAgent] = list(StateAgent.create_agents(self, self.world.n, list(range(self.world.n))))
@@ -143,8 +141,11 @@ class SovereigntyModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _evaluate(self) -> None:
-        self.evaluation = payoffs.evaluate(self.world, self.align, self.loc, self.params)
+        self.evaluation = payoffs.evaluate(self.world, self.align, self.loc, self.params, self.terms)
         self.metrics = metrics.summary(self.world, self.evaluation, self.params)
+        comps = self.evaluation.components
+        for agent, *values in zip(self.states, *(comps[k].tolist() for k in PAYOFFS), strict=True):
+            agent.trade, agent.security, agent.economy, agent.sovereignty, agent.utility = values
 
     def step(self) -> None:
         """Advance one period: revise, evaluate, collect, check convergence."""
@@ -156,9 +157,11 @@ class SovereigntyModel(mesa.Model):
                 for row, i in enumerate(revising):
                     self.states[i].options = values[row].ravel()
             mesa.agent.AgentSet([self.states[i] for i in revising], random=self.random).shuffle_do("revise")
-        moved = np.any(self.next_align != self.align, axis=1) | (self.next_loc != self.loc)
-        self.changed = int(moved.sum())
+        moved = np.flatnonzero(np.any(self.next_align != self.align, axis=1) | (self.next_loc != self.loc))
+        self.changed = len(moved)
         self.align[:], self.loc[:] = self.next_align, self.next_loc
+        for i in moved:
+            self.states[i].sync_policy()
         self._evaluate()
         self.datacollector.collect(self)
         self.stable_steps = 0 if self.changed else self.stable_steps + 1
@@ -190,13 +193,8 @@ class SovereigntyModel(mesa.Model):
 
     def policy_table(self) -> pd.DataFrame:
         """Return the current policy and payoffs of every state, one row each."""
-        df = pd.DataFrame({"iso3": self.world.iso3})
-        for d, dom in enumerate(DOMAINS):
-            df[f"align_{dom}"] = [s._option(d) for s in self.states]
-        df["localization"] = [s.localization for s in self.states]
-        for k, v in self.evaluation.components.items():
-            df[k] = v
-        return df
+        columns = AGENT_REPORTERS.keys()
+        return pd.DataFrame([[getattr(s, c) for c in columns] for s in self.states], columns=list(columns))
 
 
 def _build_world(world: str | World, n_states: int, world_seed: int) -> World:

@@ -25,11 +25,21 @@ same numbers with plain loops and is the oracle in the tests.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, column_slices, stack_shares
+from simulation.world import (
+    BLOCS,
+    DOMAINS,
+    ECOSYSTEMS,
+    LOCALIZATION,
+    N_COLUMNS,
+    World,
+    column_slices,
+    stack_shares,
+)
 
 N_LEVELS = len(LOCALIZATION)
 CONTROL = np.arange(N_LEVELS) / (N_LEVELS - 1)
@@ -41,11 +51,11 @@ class PayoffParams:
     """Parameters of the payoff functions; units, ranges and sources are in ``docs/ODD.md``."""
 
     domain_weight: tuple[float, float, float] = (0.4, 0.35, 0.25)
-    cross_bloc_compat: float = 0.25
-    hybrid_compat: float = 0.75
+    cross_bloc_compat: float = 0.1
+    hybrid_compat: float = 0.95
     eu_us_ai_compat: float = 0.6
     eu_cn_ai_compat: float = 0.3
-    flow: tuple[float, float, float, float] = (1.0, 0.8, 0.5, 0.2)
+    flow: tuple[float, float, float, float] = (1.0, 0.95, 0.6, 0.4)
     adequacy_flow: float = 1.0
     weight_trade: float = 1.0
     weight_security: float = 1.0
@@ -92,6 +102,7 @@ def _flatten(value: object) -> list[float]:
     return [float(value)]
 
 
+@functools.cache
 def compat_matrices(p: PayoffParams) -> list[np.ndarray]:
     """Return the per-domain compatibility matrix ``K_d`` between options (symmetric, unit diagonal).
 
@@ -114,6 +125,7 @@ def compat_matrices(p: PayoffParams) -> list[np.ndarray]:
                 if a == b:
                     continue
                 k[a, b] = p.hybrid_compat if "hybrid" in (x, y) else pair[frozenset((x, y))]
+        k.flags.writeable = False
         out.append(k)
     return out
 
@@ -134,110 +146,152 @@ def one_hot(align: np.ndarray) -> np.ndarray:
     return x
 
 
-def adequacy_dot(world: World, x: np.ndarray) -> np.ndarray:
-    """Return ``(G * A) @ x`` where ``A_ij`` marks EU adequacy pairs, without forming ``G * A``.
+def split_dot(world: World, x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``((G - G*A) @ x0, (G*A) @ x1)``: exchange outside and inside EU adequacy pairs.
 
     A pair is covered when one state is in the EEA and the other is in the EEA or holds an adequacy
-    decision: ``A = e q' + q e' - e e'`` with ``e`` the EEA indicator and ``q`` the adequate one.
+    decision: ``A = e q' + q e' - e e'`` with ``e`` the EEA indicator and ``q`` the adequate one, so
+    ``(G*A) @ x = e (G (q x)) + q (G (e x)) - e (G (e x))``. One pass over ``G`` serves all terms.
     """
-    g, e, q = world.gravity, world.eea.astype(float)[:, None], world.adequate.astype(float)[:, None]
-    return e * (g @ (q * x)) + q * (g @ (e * x)) - e * (g @ (e * x))
+    e = world.eea.astype(float)[:, None]
+    q = world.adequate.astype(float)[:, None]
+    k0, k1 = x0.shape[1], x1.shape[1]
+    prod = world.gravity @ np.hstack([x0, q * x0, e * x0, q * x1, e * x1])
+    gx0, gqx0, gex0 = prod[:, :k0], prod[:, k0 : 2 * k0], prod[:, 2 * k0 : 3 * k0]
+    gqx1, gex1 = prod[:, 3 * k0 : 3 * k0 + k1], prod[:, 3 * k0 + k1 :]
+    inside0 = e * gqx0 + q * gex0 - e * gex0
+    inside1 = e * gqx1 + q * gex1 - e * gex1
+    return gx0 - inside0, inside1
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Parts of the payoffs that depend on the world and parameters only, not on the profile.
+
+    Per option column (``(N, 10)``, see :func:`simulation.world.column_slices`): ``security`` holds
+    patron standing minus vendor exposure, ``economy`` vendor, dual-stack and frontier-access costs
+    and industry support. Per localization level (``(N, 4)``): ``level_security``,
+    ``level_economy``, ``level_sovereignty``. ``trade_kernel`` and ``partner_kernel`` are the
+    ``(10, 10)`` block-diagonal matrices ``w_d K_d`` and ``partner_value w_d K_d``.
+    """
+
+    phi: np.ndarray
+    potential: np.ndarray
+    tie_total: np.ndarray
+    trade_kernel: np.ndarray
+    partner_kernel: np.ndarray
+    security: np.ndarray
+    economy: np.ndarray
+    level_security: np.ndarray
+    level_economy: np.ndarray
+    level_sovereignty: np.ndarray
+
+
+def terms(world: World, p: PayoffParams) -> Terms:
+    """Return the profile-independent payoff terms of ``world`` under ``p``."""
+    n = world.n
+    ks, shares, slices = compat_matrices(p), stack_shares(), column_slices()
+    w = p.interop_weights
+    kernel = np.zeros((N_COLUMNS, N_COLUMNS))
+    security = np.zeros((n, N_COLUMNS))
+    economy = np.zeros((n, N_COLUMNS))
+    mitigation = 1.0 - p.capacity_mitigation * world.capacity
+    for d, (k, s, sl) in enumerate(zip(ks, shares, slices, strict=True)):
+        kernel[sl, sl] = w[d] * k
+        exposure = p.vendor_risk[d] * mitigation[:, None] * (world.hostility @ s.T)
+        patron = p.patron_value * (world.affinity @ s.T)
+        security[:, sl] = patron - exposure
+        opts = ECOSYSTEMS[DOMAINS[d]]
+        cost = np.array([*p.vendor_cost[d], 0.0])[: len(opts)]
+        hyb = opts.index("hybrid")
+        blocs_here = [i for i, o in enumerate(opts) if o != "hybrid"]
+        cost[hyb] = np.mean(cost[blocs_here]) + p.hybrid_cost
+        econ = np.broadcast_to(-cost, (n, len(opts))).copy()
+        if DOMAINS[d] == "semiconductors":
+            denied = s[None, :, BLOCS.index("cn")] + s[None, :, BLOCS.index("us")] * world.hostility[:, 0:1]
+            econ -= p.frontier_value * p.export_controls * denied
+        bloc_cap = np.zeros((n, len(BLOCS)))
+        for j, o in enumerate(opts):
+            if o != "hybrid":
+                bloc_cap[:, BLOCS.index(o)] = world.tech[:, sl.start + j]
+        economy[:, sl] = econ + p.industry_weight * bloc_cap @ s.T
+    tech_base = world.tech.max(axis=1)
+    tie_total = world.ties_dot(np.ones(n))
+    return Terms(
+        phi=flow_permission(p),
+        potential=world.gravity.sum(axis=1),
+        tie_total=tie_total,
+        trade_kernel=kernel,
+        partner_kernel=p.partner_value * kernel,
+        security=security,
+        economy=economy,
+        level_security=np.broadcast_to(p.localization_security * CONTROL, (n, N_LEVELS)),
+        level_economy=(p.localization_protection * tech_base - p.innovation_loss)[:, None] * CONTROL,
+        level_sovereignty=world.data_pref[:, None] * CONTROL,
+    )
 
 
 @dataclass
 class Evaluation:
-    """Aggregates of a profile from which payoffs and metrics follow.
+    """A profile, the aggregates from which payoffs and metrics follow, and the payoffs.
 
-    ``trade_inflow[a]`` is ``(N, 10)``: for adequacy status ``a``, the gravity weight of partners on
-    each option, scaled by their own flow permission. ``partner_ties`` is ``T @ onehot``.
+    ``trade_inflow[a]`` is ``(N, 10)``: for adequacy status ``a`` (0: not an adequacy pair, 1: an
+    adequacy pair), the gravity weight of partners on each option scaled by their own flow
+    permission. ``trade_value[a] = trade_inflow[a] @ trade_kernel`` is what each option would be
+    worth in trade before the state's own flow permission; ``partner_value`` the same for security
+    partners, already divided by the state's total tie strength.
     """
 
     align: np.ndarray
     loc: np.ndarray
     onehot: np.ndarray
     trade_inflow: np.ndarray
-    partner_ties: np.ndarray
+    trade_value: np.ndarray
+    partner_value: np.ndarray
     potential: np.ndarray
+    terms: Terms
     components: dict[str, np.ndarray]
 
 
-def _trade_inflow(world: World, onehot: np.ndarray, loc: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    x0 = phi[0, loc][:, None] * onehot
-    x1 = phi[1, loc][:, None] * onehot
-    ad0 = adequacy_dot(world, x0)
-    return np.stack([world.gravity @ x0 - ad0, adequacy_dot(world, x1)])
+def option_columns(align: np.ndarray) -> np.ndarray:
+    """Return the ``(N, 3)`` column of each state's option in the 10-column layout."""
+    starts = np.array([sl.start for sl in column_slices()])
+    return np.asarray(align) + starts
 
 
-def _domain_values(
-    world: World, rows: np.ndarray, inflow: np.ndarray, ties: np.ndarray, p: PayoffParams
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """Per domain, the ``(R, n_options)`` trade parts (with and without adequacy), security and economy."""
-    ks, shares, slices = compat_matrices(p), stack_shares(), column_slices()
-    w = p.interop_weights
-    tie_total = world.ties_dot(np.ones(world.n))[rows]
-    safe_ties = np.where(tie_total > 0, tie_total, 1.0)
-    mitigation = 1.0 - p.capacity_mitigation * world.capacity[rows]
-    trade0, trade1, sec, eco = [], [], [], []
-    for d, (k, s, sl) in enumerate(zip(ks, shares, slices, strict=True)):
-        trade0.append(w[d] * inflow[0, rows, sl] @ k)
-        trade1.append(w[d] * inflow[1, rows, sl] @ k)
-        exposure = p.vendor_risk[d] * mitigation[:, None] * (world.hostility[rows] @ s.T)
-        partners = p.partner_value * w[d] * (ties[rows, sl] @ k) / safe_ties[:, None]
-        patron = p.patron_value * (world.affinity[rows] @ s.T)
-        sec.append(partners + patron - exposure)
-        opts = ECOSYSTEMS[DOMAINS[d]]
-        cost = np.array([*p.vendor_cost[d], 0.0])[: len(opts)]
-        hyb = opts.index("hybrid")
-        blocs_here = [i for i, o in enumerate(opts) if o != "hybrid"]
-        cost[hyb] = np.mean(cost[blocs_here]) + p.hybrid_cost
-        econ = np.broadcast_to(-cost, (len(rows), len(opts))).copy()
-        if DOMAINS[d] == "semiconductors":
-            denied = s[None, :, BLOCS.index("cn")] + s[None, :, BLOCS.index("us")] * world.hostility[rows, 0:1]
-            econ -= p.frontier_value * p.export_controls * denied
-        bloc_cap = np.zeros((len(rows), len(BLOCS)))
-        for j, o in enumerate(opts):
-            if o != "hybrid":
-                bloc_cap[:, BLOCS.index(o)] = world.tech[rows, sl.start + j]
-        econ += p.industry_weight * bloc_cap @ s.T
-        eco.append(econ)
-    return trade0, trade1, sec, eco
+def evaluate(
+    world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, cached: Terms | None = None
+) -> Evaluation:
+    """Return the aggregates and each state's payoff components for a policy profile.
 
-
-def _level_values(world: World, rows: np.ndarray, p: PayoffParams) -> tuple[np.ndarray, ...]:
-    """Per localization level, the ``(R, 4)`` security, economy and sovereignty parts."""
-    tech_base = world.tech[rows].max(axis=1)
-    sec = np.broadcast_to(p.localization_security * CONTROL, (len(rows), N_LEVELS))
-    eco = (p.localization_protection * tech_base - p.innovation_loss)[:, None] * CONTROL
-    sov = world.data_pref[rows, None] * CONTROL
-    return sec, eco, sov
-
-
-def evaluate(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams) -> Evaluation:
-    """Return the aggregates and each state's payoff components for a policy profile."""
+    ``cached`` is :func:`terms` of the same world and parameters, if already computed.
+    """
+    t = terms(world, p) if cached is None else cached
     align = np.asarray(align, dtype=np.int64)
     loc = np.asarray(loc, dtype=np.int64)
     onehot = one_hot(align)
-    phi = flow_permission(p)
-    inflow = _trade_inflow(world, onehot, loc, phi)
-    ties = world.ties_dot(onehot)
-    potential = world.gravity.sum(axis=1)
-    rows = np.arange(world.n)
-    t0, t1, sec, eco = _domain_values(world, rows, inflow, ties, p)
-    lsec, leco, lsov = _level_values(world, rows, p)
-    trade = phi[0, loc] * sum(v[rows, align[:, d]] for d, v in enumerate(t0))
-    trade = trade + phi[1, loc] * sum(v[rows, align[:, d]] for d, v in enumerate(t1))
-    trade = trade / np.where(potential > 0, potential, 1.0)
-    security = sum(v[rows, align[:, d]] for d, v in enumerate(sec)) + lsec[rows, loc]
-    economy = sum(v[rows, align[:, d]] for d, v in enumerate(eco)) + leco[rows, loc]
-    sovereignty = lsov[rows, loc]
+    x0 = t.phi[0, loc][:, None] * onehot
+    x1 = t.phi[1, loc][:, None] * onehot
+    inflow = np.stack(split_dot(world, x0, x1))
+    value = inflow @ t.trade_kernel
+    safe_ties = np.where(t.tie_total > 0, t.tie_total, 1.0)
+    partner = (world.ties_dot(onehot) @ t.partner_kernel) / safe_ties[:, None]
+    cols = option_columns(align)
+    rows = np.arange(world.n)[:, None]
+    own = (
+        t.phi[0, loc] * value[0][rows, cols].sum(axis=1)
+        + t.phi[1, loc] * value[1][rows, cols].sum(axis=1)
+    )
+    trade = own / np.where(t.potential > 0, t.potential, 1.0)
+    r = rows[:, 0]
     comps = {
         "trade": trade,
-        "security": security,
-        "economy": economy,
-        "sovereignty": sovereignty,
+        "security": (partner + t.security)[rows, cols].sum(axis=1) + t.level_security[r, loc],
+        "economy": t.economy[rows, cols].sum(axis=1) + t.level_economy[r, loc],
+        "sovereignty": t.level_sovereignty[r, loc],
     }
     comps["utility"] = utility(comps, p)
-    return Evaluation(align, loc, onehot, inflow, ties, potential, comps)
+    return Evaluation(align, loc, onehot, inflow, value, partner, t.potential, t, comps)
 
 
 def utility(components: dict[str, np.ndarray], p: PayoffParams) -> np.ndarray:
@@ -255,23 +309,32 @@ def option_values(world: World, ev: Evaluation, rows: np.ndarray, p: PayoffParam
 
     The result has shape ``(R, 3, 3, 4, 4)``: 5G option, semiconductor option, AI option,
     localization level. Every other state keeps its current policy. Switching costs are not
-    included (see :func:`switching_costs`).
+    included (see :func:`switching_costs`). ``p`` must be the parameters ``ev`` was made with.
     """
+    t = ev.terms
     rows = np.asarray(rows, dtype=np.int64)
-    phi = flow_permission(p)
-    t0, t1, sec, eco = _domain_values(world, rows, ev.trade_inflow, ev.partner_ties, p)
-    lsec, leco, lsov = _level_values(world, rows, p)
-    potential = ev.potential[rows]
-    scale = 1.0 / np.where(potential > 0, potential, 1.0)
+    scale = 1.0 / np.where(t.potential[rows] > 0, t.potential[rows], 1.0)
+    v0 = ev.trade_value[0, rows] * (p.weight_trade * scale[:, None])
+    v1 = ev.trade_value[1, rows] * (p.weight_trade * scale[:, None])
+    fixed = p.weight_security * (ev.partner_value[rows] + t.security[rows]) + p.weight_economy * t.economy[rows]
+    level = (
+        p.weight_security * t.level_security[rows]
+        + p.weight_economy * t.level_economy[rows]
+        + p.weight_sovereignty * t.level_sovereignty[rows]
+    )
+    a, b, c = column_slices()
 
-    def grid(parts: list[np.ndarray]) -> np.ndarray:
-        a, b, c = parts
-        return a[:, :, None, None] + b[:, None, :, None] + c[:, None, None, :]
+    def grid(x: np.ndarray) -> np.ndarray:
+        return x[:, a, None, None] + x[:, None, b, None] + x[:, None, None, c]
 
-    trade = (grid(t0)[..., None] * phi[0] + grid(t1)[..., None] * phi[1]) * scale[:, None, None, None, None]
-    tech = p.weight_security * grid(sec) + p.weight_economy * grid(eco)
-    level = p.weight_security * lsec + p.weight_economy * leco + p.weight_sovereignty * lsov
-    return p.weight_trade * trade + tech[..., None] + level[:, None, None, None, :]
+    out = grid(v0)[..., None] * t.phi[0] + grid(v1)[..., None] * t.phi[1]
+    out += grid(fixed)[..., None]
+    out += level[:, None, None, None, :]
+    return out
+
+
+POLICIES = np.array(np.unravel_index(np.arange(144), (3, 3, 4, N_LEVELS))).T
+"""All 144 policies as rows ``(5G, semiconductors, AI, level)``, in :func:`option_values` order."""
 
 
 def switching_costs(align: np.ndarray, loc: np.ndarray, cost: float) -> np.ndarray:
@@ -279,15 +342,6 @@ def switching_costs(align: np.ndarray, loc: np.ndarray, cost: float) -> np.ndarr
 
     Each domain whose option changes and a change of localization level costs ``cost``.
     """
-    align = np.asarray(align)
-    loc = np.asarray(loc)
-    r = len(loc)
-    changes = np.zeros((r, *[len(ECOSYSTEMS[d]) for d in DOMAINS], N_LEVELS))
-    for d in range(len(DOMAINS)):
-        n_opt = len(ECOSYSTEMS[DOMAINS[d]])
-        moved = (np.arange(n_opt)[None, :] != align[:, d : d + 1]).astype(float)
-        shape = [r, 1, 1, 1, 1]
-        shape[d + 1] = n_opt
-        changes += moved.reshape(shape)
-    changes += (np.arange(N_LEVELS)[None, :] != loc[:, None]).astype(float)[:, None, None, None, :]
-    return cost * changes
+    current = np.column_stack([np.asarray(align), np.asarray(loc)])
+    changes = (POLICIES[None, :, :] != current[:, None, :]).sum(axis=2)
+    return (cost * changes).reshape(len(current), 3, 3, 4, N_LEVELS)

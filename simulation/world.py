@@ -15,6 +15,7 @@ Both go through :meth:`World.from_table`, so every derived attribute has one def
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from importlib import resources
@@ -87,19 +88,21 @@ def n_options(domain: str) -> int:
     return len(ECOSYSTEMS[domain])
 
 
-def column_slices() -> list[slice]:
+@functools.cache
+def column_slices() -> tuple[slice, ...]:
     """Return the slice of each domain in a 10-column one-hot alignment matrix."""
     out, start = [], 0
     for d in DOMAINS:
         out.append(slice(start, start + n_options(d)))
         start += n_options(d)
-    return out
+    return tuple(out)
 
 
 N_COLUMNS = sum(n_options(d) for d in DOMAINS)
 """Width of the concatenated one-hot alignment matrix (3 + 3 + 4)."""
 
 
+@functools.cache
 def stack_shares() -> list[np.ndarray]:
     """Return, per domain, the share of each bloc's technology in each option.
 
@@ -118,6 +121,7 @@ def stack_shares() -> list[np.ndarray]:
                     share[k, BLOCS.index(b)] = 1.0 / len(blocs_here)
             else:
                 share[k, BLOCS.index(opt)] = 1.0
+        share.flags.writeable = False
         out.append(share)
     return out
 
