@@ -11,7 +11,14 @@ Build a model, run it, get tidy tables::
 
 from simulation.model import SovereigntyModel
 from simulation.payoffs import PayoffParams
-from simulation.world import DOMAINS, ECOSYSTEMS, LOCALIZATION, World, default_world, synthetic_world
+from simulation.world import (
+    DOMAINS,
+    ECOSYSTEMS,
+    LOCALIZATION,
+    World,
+    default_world,
+    synthetic_world,
+)
 
 __all__ = [
     "DOMAINS",

@@ -7,7 +7,8 @@ knows the utility each of the 144 would give it, the others' policies held fixed
 and chooses by one of three rules:
 
 ``logit``
-    quantal (logit) best response: policy ``k`` with probability ``exp(v_k / tau) / sum exp(v / tau)``;
+    quantal (logit) best response: policy ``k`` with probability
+    ``exp(v_k / tau) / sum exp(v / tau)``;
     ``tau -> 0`` is best response, large ``tau`` near-random choice (McKelvey & Palfrey 1995).
 ``best``
     plain best response: the best policy, ties broken at random.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.payoffs import POLICIES
 from simulation.world import DOMAINS, ECOSYSTEMS, LOCALIZATION, World
 
 if TYPE_CHECKING:
@@ -36,7 +38,9 @@ POLICY_SHAPE = (*(len(ECOSYSTEMS[d]) for d in DOMAINS), len(LOCALIZATION))
 SIMILARITY_SCALE = 0.25
 
 
-def initial_policies(world: World, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def initial_policies(
+    world: World, kind: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the starting ``(align, loc)`` profile.
 
     ``observed``
@@ -80,12 +84,26 @@ def initial_policies(world: World, kind: str, rng: np.random.Generator) -> tuple
     return np.column_stack([g5, semi, ai]).astype(np.int64), loc
 
 
+def logit_weights(values: np.ndarray, temperature: float) -> np.ndarray:
+    """Return cumulative logit weights ``cumsum(exp((v - max v) / temperature))`` (last axis).
+
+    Drawing ``u`` uniform on ``[0, last)`` and taking the first index whose cumulative weight
+    exceeds ``u`` picks policy ``k`` with probability ``softmax(values / temperature)_k``.
+    """
+    z = (values - values.max(axis=-1, keepdims=True)) / temperature
+    return np.cumsum(np.exp(z), axis=-1)
+
+
+def draw_cumulative(cumulative: np.ndarray, rng: np.random.Generator) -> int:
+    """Return an index drawn with probability proportional to the increments of ``cumulative``."""
+    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+
+
 def logit_choice(values: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
     """Return an index drawn with probability ``softmax(values / temperature)``."""
     if temperature <= 0:
         return best_choice(values, rng)
-    cumulative = np.cumsum(np.exp((values - values.max()) / temperature))
-    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    return draw_cumulative(logit_weights(values, temperature), rng)
 
 
 def best_choice(values: np.ndarray, rng: np.random.Generator) -> int:
@@ -111,14 +129,14 @@ class StateAgent(mesa.Agent):
         Row of this state in the world's and the model's arrays.
     iso3 : str
         ISO 3166-1 alpha-3 code (``S00042`` in a synthetic world).
-    align_5g, align_semiconductors, align_ai : str
-        Current option per domain (``us``, ``cn``, ``eu``, ``hybrid``).
-    localization : str
-        Current data-localization level.
-    trade, security, economy, sovereignty, utility : float
-        Current payoffs.
+    policy : tuple of str
+        Current ``(5G option, semiconductor option, AI option, localization level)``.
+    payoffs : tuple of float
+        Current ``(trade, security, economy, sovereignty, utility)``.
     options : numpy.ndarray or None
-        Net value of each of the 144 policies while the state is revising.
+        While the state is revising: the net value of each of the 144 policies (utility minus
+        switching cost), or for the logit rule their cumulative logit weights
+        (:func:`logit_weights`).
     """
 
     model: SovereigntyModel
@@ -128,36 +146,37 @@ class StateAgent(mesa.Agent):
         self.index = index
         self.iso3 = str(model.world.iso3[index])
         self.options: np.ndarray | None = None
+        self.payoffs: tuple[float, ...] = ()
         self.sync_policy()
 
     def sync_policy(self) -> None:
         """Copy this state's policy from the model's arrays into the agent's attributes."""
         m, i = self.model, self.index
-        self.align_5g, self.align_semiconductors, self.align_ai = (
-            ECOSYSTEMS[d][k] for d, k in zip(DOMAINS, m.align[i], strict=True)
-        )
-        self.localization = LOCALIZATION[m.loc[i]]
+        options = (ECOSYSTEMS[d][k] for d, k in zip(DOMAINS, m.align[i], strict=True))
+        self.policy = (*options, LOCALIZATION[m.loc[i]])
 
     def revise(self) -> None:
         """Choose a policy by the model's decision rule and write it to the model's next profile.
 
-        Expects :attr:`options` to hold this state's ``(144,)`` net option values (utility minus
-        switching cost), set by the model for the states revising this step (not used by
-        imitation, which compares realised utilities).
+        Expects :attr:`options` to be set by the model for the states revising this step (not
+        used by imitation, which compares realised utilities).
         """
         m = self.model
         if m.decision_rule == "imitate":
             peer = imitation_peer(m.world.affinity, self.index, m.rng)
             utility = m.evaluation.components["utility"]
-            moves = np.sum(m.align[peer] != m.align[self.index]) + (m.loc[peer] != m.loc[self.index])
+            moves = np.sum(m.align[peer] != m.align[self.index]) + (
+                m.loc[peer] != m.loc[self.index]
+            )
             gain = utility[peer] - utility[self.index] - m.switching_cost * moves
-            if m.rng.random() >= np.clip(gain / m.imitation_scale, 0.0, 1.0):
-                return
-            choice = int(np.ravel_multi_index((*m.align[peer], m.loc[peer]), POLICY_SHAPE))
-        elif m.decision_rule == "best":
+            if m.rng.random() < np.clip(gain / m.imitation_scale, 0.0, 1.0):
+                m.next_align[self.index] = m.align[peer]
+                m.next_loc[self.index] = m.loc[peer]
+            return
+        if m.decision_rule == "best" or m.temperature <= 0:
             choice = best_choice(self.options, m.rng)
         else:
-            choice = logit_choice(self.options, m.temperature, m.rng)
-        *align, level = np.unravel_index(choice, POLICY_SHAPE)
-        m.next_align[self.index] = align
-        m.next_loc[self.index] = level
+            choice = draw_cumulative(self.options, m.rng)
+        policy = POLICIES[choice]
+        m.next_align[self.index] = policy[:3]
+        m.next_loc[self.index] = policy[3]

@@ -134,8 +134,14 @@ def fit(world: World | None = None) -> pd.DataFrame:
         delta = model_changes(world, p)
         err = sum((delta[k] / delta["data_autarky"] - v) ** 2 for k, v in target.items())
         rows.append(
-            {"flow_conditional": cond, "flow_sectoral": sect, "flow_strict": strict,
-             "cross_bloc_compat": cross, "hybrid_compat": hybrid, "squared_error": err}
+            {
+                "flow_conditional": cond,
+                "flow_sectoral": sect,
+                "flow_strict": strict,
+                "cross_bloc_compat": cross,
+                "hybrid_compat": hybrid,
+                "squared_error": err,
+            }
         )
     return pd.DataFrame(rows).sort_values("squared_error", ignore_index=True)
 

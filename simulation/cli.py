@@ -68,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--world", choices=["default", "synthetic"], default="default")
     run.add_argument("--n-states", type=int, default=200, help="synthetic world size")
     run.add_argument("--world-seed", type=int, default=0, help="synthetic world seed")
-    run.add_argument("--initial-policy", choices=["observed", "neutral", "random"], default="observed")
+    run.add_argument(
+        "--initial-policy", choices=["observed", "neutral", "random"], default="observed"
+    )
     run.add_argument("--decision-rule", choices=["logit", "best", "imitate"], default="logit")
     run.add_argument(
         "--set",
@@ -99,7 +101,9 @@ def summarize(model) -> dict:
         "welfare",
         "security_connectivity_balance",
     )
-    shares = {k[len("gdp_share_"):]: float(last[k]) for k in df.columns if k.startswith("gdp_share_")}
+    shares = {
+        k[len("gdp_share_") :]: float(last[k]) for k in df.columns if k.startswith("gdp_share_")
+    }
     return {
         "states": int(model.world.n),
         "steps": int(model.steps),

@@ -45,22 +45,32 @@ def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> fl
 
 
 def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
-    """Return the share lost to data-flow restrictions alone (all ecosystems compatible)."""
+    """Return the share lost to data-flow restrictions alone (all ecosystems compatible).
+
+    Summing a domain's option columns of ``trade_inflow`` gives each state's partners' gravity
+    weight times their flow permission, so no new product with ``G`` is needed.
+    """
     phi = flow_permission(p)
-    f0, f1 = phi[0, ev.loc], phi[1, ev.loc]
-    out0, in1 = split_dot(world, f0[:, None], f1[:, None])
-    kept = f0 @ out0[:, 0] + f1 @ in1[:, 0]
-    return float(1.0 - kept / ev.potential.sum())
+    first = column_slices()[0]
+    inflow = ev.trade_inflow[:, :, first].sum(axis=2)
+    kept = phi[0, ev.loc] @ inflow[0] + phi[1, ev.loc] @ inflow[1]
+    return float(1.0 - kept / world.gravity.sum())
 
 
-def interoperability_matrix(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams) -> np.ndarray:
+def interoperability_matrix(
+    world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams
+) -> np.ndarray:
     """Return the dense ``(N, N)`` interoperability ``C_ij f_ij`` (zero diagonal; small worlds)."""
     ks, w = compat_matrices(p), p.interop_weights
     compat = sum(w[d] * ks[d][np.ix_(align[:, d], align[:, d])] for d in range(len(DOMAINS)))
     phi = flow_permission(p)
     e, q = world.eea, world.adequate
     pair = (e[:, None] & q[None, :]) | (q[:, None] & e[None, :])
-    flow = np.where(pair, phi[1, loc][:, None] * phi[1, loc][None, :], phi[0, loc][:, None] * phi[0, loc][None, :])
+    flow = np.where(
+        pair,
+        phi[1, loc][:, None] * phi[1, loc][None, :],
+        phi[0, loc][:, None] * phi[0, loc][None, :],
+    )
     out = compat * flow
     np.fill_diagonal(out, 0.0)
     return out
@@ -162,6 +172,10 @@ def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
     }
     out.update({f"share_{k}": v for k, v in bloc_shares(ev.align).items()})
     out.update({f"gdp_share_{k}": v for k, v in bloc_shares(ev.align, world.gdp).items()})
-    out.update({f"effective_ecosystems_{k}": v for k, v in effective_ecosystems(ev.align, world.gdp).items()})
+    out.update(
+        {
+            f"effective_ecosystems_{k}": v
+            for k, v in effective_ecosystems(ev.align, world.gdp).items()
+        }
+    )
     return out
-

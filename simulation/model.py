@@ -31,14 +31,20 @@ import numpy as np
 import pandas as pd
 
 from simulation import metrics, payoffs
-from simulation.agents import DECISION_RULES, INITIAL_POLICIES, StateAgent, initial_policies
+from simulation.agents import (
+    DECISION_RULES,
+    INITIAL_POLICIES,
+    StateAgent,
+    initial_policies,
+    logit_weights,
+)
 from simulation.world import World, default_world, synthetic_world
 
+POLICY = ("align_5g", "align_semiconductors", "align_ai", "localization")
 PAYOFFS = ("trade", "security", "economy", "sovereignty", "utility")
-AGENT_REPORTERS = {
-    name: name
-    for name in ("iso3", "align_5g", "align_semiconductors", "align_ai", "localization", *PAYOFFS)
-}
+AGENT_REPORTERS = {"policy": "policy", "payoffs": "payoffs"}
+"""Agent reporters: two tuples per state and step (one call each keeps collection fast);
+:meth:`SovereigntyModel.agent_dataframe` spreads them into ``POLICY`` and ``PAYOFFS`` columns."""
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -129,7 +135,9 @@ class SovereigntyModel(mesa.Model):
         self.terms = payoffs.terms(self.world, self.params)
         self.align, self.loc = initial_policies(self.world, initial_policy, self.rng)
         self.next_align, self.next_loc = self.align.copy(), self.loc.copy()
-        self.states: list[StateAgent] = list(StateAgent.create_agents(self, self.world.n, list(range(self.world.n))))
+        self.states: list[StateAgent] = list(
+            StateAgent.create_agents(self, self.world.n, list(range(self.world.n)))
+        )
         self._evaluate()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -141,11 +149,15 @@ class SovereigntyModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _evaluate(self) -> None:
-        self.evaluation = payoffs.evaluate(self.world, self.align, self.loc, self.params, self.terms)
+        self.evaluation = payoffs.evaluate(
+            self.world, self.align, self.loc, self.params, self.terms
+        )
         self.metrics = metrics.summary(self.world, self.evaluation, self.params)
         comps = self.evaluation.components
-        for agent, *values in zip(self.states, *(comps[k].tolist() for k in PAYOFFS), strict=True):
-            agent.trade, agent.security, agent.economy, agent.sovereignty, agent.utility = values
+        for agent, values in zip(
+            self.states, zip(*(comps[k].tolist() for k in PAYOFFS), strict=True), strict=True
+        ):
+            agent.payoffs = values
 
     def step(self) -> None:
         """Advance one period: revise, evaluate, collect, check convergence."""
@@ -153,11 +165,20 @@ class SovereigntyModel(mesa.Model):
         if len(revising):
             if self.decision_rule != "imitate":
                 values = payoffs.option_values(self.world, self.evaluation, revising, self.params)
-                values -= payoffs.switching_costs(self.align[revising], self.loc[revising], self.switching_cost)
+                values -= payoffs.switching_costs(
+                    self.align[revising], self.loc[revising], self.switching_cost
+                )
+                values = values.reshape(len(revising), -1)
+                if self.decision_rule == "logit" and self.temperature > 0:
+                    values = logit_weights(values, self.temperature)
                 for row, i in enumerate(revising):
-                    self.states[i].options = values[row].ravel()
-            mesa.agent.AgentSet([self.states[i] for i in revising], random=self.random).shuffle_do("revise")
-        moved = np.flatnonzero(np.any(self.next_align != self.align, axis=1) | (self.next_loc != self.loc))
+                    self.states[i].options = values[row]
+            mesa.agent.AgentSet([self.states[i] for i in revising], random=self.random).shuffle_do(
+                "revise"
+            )
+        moved = np.flatnonzero(
+            np.any(self.next_align != self.align, axis=1) | (self.next_loc != self.loc)
+        )
         self.changed = len(moved)
         self.align[:], self.loc[:] = self.next_align, self.next_loc
         for i in moved:
@@ -184,17 +205,28 @@ class SovereigntyModel(mesa.Model):
         return df
 
     def agent_dataframe(self) -> pd.DataFrame:
-        """Return agent variables, one row per state and step (``step, iso3, ...``)."""
-        df = self.datacollector.get_agent_vars_dataframe()
-        if df.empty:
-            return df
-        df = df.reset_index().rename(columns={"Step": "step"}).drop(columns="AgentID")
+        """Return agent variables, one row per state and step.
+
+        Columns: ``step, iso3, align_5g, align_semiconductors, align_ai, localization, trade,
+        security, economy, sovereignty, utility``. Empty if ``collect_agents`` is off.
+        """
+        raw = self.datacollector.get_agent_vars_dataframe()
+        columns = ["step", "iso3", *POLICY, *PAYOFFS]
+        if raw.empty:
+            return pd.DataFrame(columns=columns)
+        steps = raw.index.get_level_values("Step").to_numpy()
+        ids = raw.index.get_level_values("AgentID").to_numpy()
+        iso3 = {s.unique_id: s.iso3 for s in self.states}
+        df = pd.DataFrame(raw["policy"].tolist(), columns=list(POLICY))
+        df[list(PAYOFFS)] = raw["payoffs"].tolist()
+        df.insert(0, "iso3", [iso3[i] for i in ids])
+        df.insert(0, "step", steps.astype(np.int64))
         return df
 
     def policy_table(self) -> pd.DataFrame:
         """Return the current policy and payoffs of every state, one row each."""
-        columns = AGENT_REPORTERS.keys()
-        return pd.DataFrame([[getattr(s, c) for c in columns] for s in self.states], columns=list(columns))
+        rows = [(s.iso3, *s.policy, *s.payoffs) for s in self.states]
+        return pd.DataFrame(rows, columns=["iso3", *POLICY, *PAYOFFS])
 
 
 def _build_world(world: str | World, n_states: int, world_seed: int) -> World:

@@ -13,7 +13,8 @@ gets
   capacity) plus the value of sharing ecosystems with security partners plus the standing gained
   with a patron one has affinity with plus the data-control benefit of localization;
 * **economy** ``=`` minus vendor and dual-stack costs, minus lost frontier-chip access under export
-  controls (for China's bloc, and for US-bloc users hostile to the US), plus support for a domestic industry, plus the protection localization gives domestic
+  controls (for China's bloc, and for US-bloc users hostile to the US), plus support for a
+  domestic industry, plus the protection localization gives domestic
   tech firms minus the cross-border innovation it costs;
 * **sovereignty** ``=`` preference for data control times the control localization gives.
 
@@ -80,7 +81,9 @@ class PayoffParams:
             if not all(np.isfinite(v) for v in _flatten(value)):
                 raise ValueError(f"payoff parameter {f.name}: must be finite, got {value!r}")
         if len(self.flow) != N_LEVELS:
-            raise ValueError(f"payoff parameter flow: needs {N_LEVELS} values, got {len(self.flow)}")
+            raise ValueError(
+                f"payoff parameter flow: needs {N_LEVELS} values, got {len(self.flow)}"
+            )
         if len(self.domain_weight) != len(DOMAINS) or len(self.vendor_risk) != len(DOMAINS):
             raise ValueError("payoff parameters domain_weight and vendor_risk need 3 values each")
 
@@ -104,7 +107,7 @@ def _flatten(value: object) -> list[float]:
 
 @functools.cache
 def compat_matrices(p: PayoffParams) -> list[np.ndarray]:
-    """Return the per-domain compatibility matrix ``K_d`` between options (symmetric, unit diagonal).
+    """Return the per-domain compatibility ``K_d`` between options (symmetric, unit diagonal).
 
     Two states on the same option are fully compatible; US and Chinese blocs are compatible to
     ``cross_bloc_compat``; the hybrid option to ``hybrid_compat`` with every bloc. In AI governance
@@ -208,7 +211,10 @@ def terms(world: World, p: PayoffParams) -> Terms:
         cost[hyb] = np.mean(cost[blocs_here]) + p.hybrid_cost
         econ = np.broadcast_to(-cost, (n, len(opts))).copy()
         if DOMAINS[d] == "semiconductors":
-            denied = s[None, :, BLOCS.index("cn")] + s[None, :, BLOCS.index("us")] * world.hostility[:, 0:1]
+            denied = (
+                s[None, :, BLOCS.index("cn")]
+                + s[None, :, BLOCS.index("us")] * world.hostility[:, 0:1]
+            )
             econ -= p.frontier_value * p.export_controls * denied
         bloc_cap = np.zeros((n, len(BLOCS)))
         for j, o in enumerate(opts):
@@ -226,7 +232,8 @@ def terms(world: World, p: PayoffParams) -> Terms:
         security=security,
         economy=economy,
         level_security=np.broadcast_to(p.localization_security * CONTROL, (n, N_LEVELS)),
-        level_economy=(p.localization_protection * tech_base - p.innovation_loss)[:, None] * CONTROL,
+        level_economy=(p.localization_protection * tech_base - p.innovation_loss)[:, None]
+        * CONTROL,
         level_sovereignty=world.data_pref[:, None] * CONTROL,
     )
 
@@ -278,10 +285,9 @@ def evaluate(
     partner = (world.ties_dot(onehot) @ t.partner_kernel) / safe_ties[:, None]
     cols = option_columns(align)
     rows = np.arange(world.n)[:, None]
-    own = (
-        t.phi[0, loc] * value[0][rows, cols].sum(axis=1)
-        + t.phi[1, loc] * value[1][rows, cols].sum(axis=1)
-    )
+    own = t.phi[0, loc] * value[0][rows, cols].sum(axis=1) + t.phi[1, loc] * value[1][
+        rows, cols
+    ].sum(axis=1)
     trade = own / np.where(t.potential > 0, t.potential, 1.0)
     r = rows[:, 0]
     comps = {
@@ -316,7 +322,10 @@ def option_values(world: World, ev: Evaluation, rows: np.ndarray, p: PayoffParam
     scale = 1.0 / np.where(t.potential[rows] > 0, t.potential[rows], 1.0)
     v0 = ev.trade_value[0, rows] * (p.weight_trade * scale[:, None])
     v1 = ev.trade_value[1, rows] * (p.weight_trade * scale[:, None])
-    fixed = p.weight_security * (ev.partner_value[rows] + t.security[rows]) + p.weight_economy * t.economy[rows]
+    fixed = (
+        p.weight_security * (ev.partner_value[rows] + t.security[rows])
+        + p.weight_economy * t.economy[rows]
+    )
     level = (
         p.weight_security * t.level_security[rows]
         + p.weight_economy * t.level_economy[rows]

@@ -12,7 +12,15 @@ import itertools
 import numpy as np
 
 from simulation.payoffs import CONTROL, PayoffParams, compat_matrices
-from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, column_slices, stack_shares
+from simulation.world import (
+    BLOCS,
+    DOMAINS,
+    ECOSYSTEMS,
+    LOCALIZATION,
+    World,
+    column_slices,
+    stack_shares,
+)
 
 CONDITIONAL = LOCALIZATION.index("conditional")
 
@@ -26,7 +34,9 @@ def _permission(level: int, adequate_pair: bool, p: PayoffParams) -> float:
 def _tie(world: World, i: int, j: int) -> float:
     if i == j:
         return 0.0
-    return float(sum(w * world.groups[i, g] * world.groups[j, g] for g, w in enumerate(world.group_weight)))
+    return float(
+        sum(w * world.groups[i, g] * world.groups[j, g] for g, w in enumerate(world.group_weight))
+    )
 
 
 def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, i: int) -> dict:
@@ -39,10 +49,10 @@ def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffPara
             continue
         g = world.gravity[i, j]
         potential += g
-        pair = bool(
-            (world.eea[i] and world.adequate[j]) or (world.eea[j] and world.adequate[i])
+        pair = bool((world.eea[i] and world.adequate[j]) or (world.eea[j] and world.adequate[i]))
+        compat = sum(
+            p.interop_weights[d] * ks[d][align[i, d], align[j, d]] for d in range(len(DOMAINS))
         )
-        compat = sum(p.interop_weights[d] * ks[d][align[i, d], align[j, d]] for d in range(len(DOMAINS)))
         flow = _permission(loc[i], pair, p) * _permission(loc[j], pair, p)
         trade_num += g * compat * flow
     trade = trade_num / potential if potential > 0 else 0.0
@@ -55,16 +65,17 @@ def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffPara
         share = shares[d][opt]
         exposure = sum(share[b] * world.hostility[i, b] for b in range(len(BLOCS)))
         security -= p.vendor_risk[d] * (1 - p.capacity_mitigation * world.capacity[i]) * exposure
-        security += p.patron_value * sum(
-            share[b] * world.affinity[i, b] for b in range(len(BLOCS))
-        )
+        security += p.patron_value * sum(share[b] * world.affinity[i, b] for b in range(len(BLOCS)))
         if tie_total > 0:
             shared = sum(_tie(world, i, j) * ks[d][opt, align[j, d]] for j in range(n))
             security += p.partner_value * p.interop_weights[d] * shared / tie_total
         opts = ECOSYSTEMS[dom]
         if opts[opt] == "hybrid":
-            bloc_costs = [p.vendor_cost[d][k] if k < len(p.vendor_cost[d]) else 0.0
-                          for k, o in enumerate(opts) if o != "hybrid"]
+            bloc_costs = [
+                p.vendor_cost[d][k] if k < len(p.vendor_cost[d]) else 0.0
+                for k, o in enumerate(opts)
+                if o != "hybrid"
+            ]
             economy -= sum(bloc_costs) / len(bloc_costs) + p.hybrid_cost
         else:
             economy -= p.vendor_cost[d][opt] if opt < len(p.vendor_cost[d]) else 0.0
@@ -73,7 +84,9 @@ def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffPara
             economy -= p.frontier_value * p.export_controls * denied
         for k, o in enumerate(opts):
             if o != "hybrid":
-                economy += p.industry_weight * share[BLOCS.index(o)] * world.tech[i, slices[d].start + k]
+                economy += (
+                    p.industry_weight * share[BLOCS.index(o)] * world.tech[i, slices[d].start + k]
+                )
     tech_base = max(world.tech[i])
     economy += (p.localization_protection * tech_base - p.innovation_loss) * CONTROL[loc[i]]
     sovereignty = world.data_pref[i] * CONTROL[loc[i]]
@@ -98,7 +111,9 @@ def payoffs(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams) -
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 
-def option_values(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, i: int) -> np.ndarray:
+def option_values(
+    world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, i: int
+) -> np.ndarray:
     """Return state ``i``'s utility for each of its options, ``(3, 3, 4, 4)``, others fixed."""
     shape = [len(ECOSYSTEMS[d]) for d in DOMAINS] + [len(LOCALIZATION)]
     out = np.empty(shape)
@@ -118,8 +133,12 @@ def fragmentation(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffPar
         for j in range(world.n):
             if i == j:
                 continue
-            pair = bool((world.eea[i] and world.adequate[j]) or (world.eea[j] and world.adequate[i]))
-            compat = sum(p.interop_weights[d] * ks[d][align[i, d], align[j, d]] for d in range(len(DOMAINS)))
+            pair = bool(
+                (world.eea[i] and world.adequate[j]) or (world.eea[j] and world.adequate[i])
+            )
+            compat = sum(
+                p.interop_weights[d] * ks[d][align[i, d], align[j, d]] for d in range(len(DOMAINS))
+            )
             flow = _permission(loc[i], pair, p) * _permission(loc[j], pair, p)
             total += world.gravity[i, j]
             lost += world.gravity[i, j] * (1 - compat * flow)

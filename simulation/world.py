@@ -23,7 +23,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-# --- choice sets -----------------------------------------------------------------------------------
+# --- choice sets ---------------------------------------------------------------------------------
 
 DOMAINS: tuple[str, ...] = ("5g", "semiconductors", "ai")
 """Technology domains in which a state picks an ecosystem."""
@@ -64,17 +64,17 @@ BASE_DISTRUST = 0.1
 """Hostility every state has toward a foreign bloc's vendors, before ties and rivalries."""
 
 IMPUTATION_RULES: dict[str, str] = {
-    "gdp_usd_bn": "population x median GDP per head of the dataset; median GDP if population is also "
-    "missing",
+    "gdp_usd_bn": "population x median GDP per head of the dataset; median GDP if population is "
+    "also missing",
     "population_m": "median population of the dataset",
     "gci_2024_score": "median GCI score of the dataset",
     "nato, five_eyes, eu, sco, brics": "0 (not a member)",
     "budapest_party": "0 (not a party)",
     "gdpr_adequacy": "0 (no adequacy decision)",
-    "restricts_huawei_5g": "'partial' for EU or NATO members (the EU 5G Toolbox: 24 member states had "
-    "powers to restrict high-risk vendors, 10 had used them, June 2023), otherwise '0'",
-    "data_localization": "'conditional': most states have a GDPR-influenced data-protection law with "
-    "transfer conditions (Greenleaf: 172 national laws in March 2025)",
+    "restricts_huawei_5g": "'partial' for EU or NATO members (the EU 5G Toolbox: 24 member states "
+    "had powers to restrict high-risk vendors, 10 had used them, June 2023), otherwise '0'",
+    "data_localization": "'conditional': most states have a GDPR-influenced data-protection law "
+    "with transfer conditions (Greenleaf: 172 national laws in March 2025)",
 }
 """How each missing cell is filled. Every filled cell is listed in the ``imputed`` column."""
 
@@ -126,7 +126,7 @@ def stack_shares() -> list[np.ndarray]:
     return out
 
 
-# --- the world -------------------------------------------------------------------------------------
+# --- the world -----------------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
@@ -263,8 +263,12 @@ class World:
         affinity[:, :2] = np.clip(affinity[:, :2] - RIVALRY_PENALTY * rival, 0.0, 1.0)
         affinity[us, 0] = affinity[cn, 1] = 1.0
         hostility = np.zeros((n, 3))
-        hostility[:, 0] = BASE_DISTRUST + affinity[:, 1] - affinity[:, 0] + RIVALRY_PENALTY * rival[:, 0]
-        hostility[:, 1] = BASE_DISTRUST + affinity[:, 0] - affinity[:, 1] + RIVALRY_PENALTY * rival[:, 1]
+        hostility[:, 0] = (
+            BASE_DISTRUST + affinity[:, 1] - affinity[:, 0] + RIVALRY_PENALTY * rival[:, 0]
+        )
+        hostility[:, 1] = (
+            BASE_DISTRUST + affinity[:, 0] - affinity[:, 1] + RIVALRY_PENALTY * rival[:, 1]
+        )
         hostility = np.clip(hostility, 0.0, 1.0)
         hostility[us, 0] = hostility[cn, 1] = 0.0
 
@@ -341,7 +345,10 @@ def gravity_matrix(
         e = min(n, s + block)
         dphi = phi[s:e, None] - phi[None, :]
         dlam = lam[s:e, None] - lam[None, :]
-        h = np.sin(dphi / 2) ** 2 + np.cos(phi[s:e, None]) * np.cos(phi[None, :]) * np.sin(dlam / 2) ** 2
+        h = (
+            np.sin(dphi / 2) ** 2
+            + np.cos(phi[s:e, None]) * np.cos(phi[None, :]) * np.sin(dlam / 2) ** 2
+        )
         d = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
         np.maximum(d, _MIN_DISTANCE_KM, out=d)
         g[s:e] = size[s:e, None] * size[None, :] / d**distance_elasticity
@@ -358,7 +365,7 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-# --- the default world -----------------------------------------------------------------------------
+# --- the default world ---------------------------------------------------------------------------
 
 
 def read_states() -> pd.DataFrame:
@@ -418,11 +425,16 @@ def default_world(distance_elasticity: float = 1.0) -> World:
     )
 
 
-# --- synthetic worlds ------------------------------------------------------------------------------
+# --- synthetic worlds ----------------------------------------------------------------------------
 
 _CAMPS = ("us", "cn", "eu", "nonaligned")
 _CAMP_SHARE = (0.30, 0.20, 0.15, 0.35)
-_CAMP_CENTRE = {"us": (40.0, -90.0), "cn": (35.0, 100.0), "eu": (50.0, 10.0), "nonaligned": (0.0, 30.0)}
+_CAMP_CENTRE = {
+    "us": (40.0, -90.0),
+    "cn": (35.0, 100.0),
+    "eu": (50.0, 10.0),
+    "nonaligned": (0.0, 30.0),
+}
 
 
 def synthetic_world(n: int = 200, seed: int = 0, distance_elasticity: float = 1.0) -> World:

@@ -1,0 +1,164 @@
+"""Benchmark the model core and print what was measured.
+
+Usage::
+
+    uv run python benchmarks/bench_core.py            # everything (about two minutes)
+    uv run python benchmarks/bench_core.py --quick    # smaller repeats, up to N = 3,000
+
+Three tables:
+
+1. the default world, 100 steps in one process: median wall time of ``model.run(100)`` and of
+   building plus running, imports excluded;
+2. vectorized payoffs (:func:`simulation.payoffs.evaluate`) against the plain-loop reference
+   (:func:`simulation.reference.payoffs`) at N = 200: medians, their ratio, largest difference;
+3. synthetic worlds of N = 100 ... 10,000 states: world build time, median step time and the peak
+   resident memory of a fresh process that builds the model and runs the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def default_world_run(repeats: int) -> dict:
+    from simulation import SovereigntyModel
+
+    SovereigntyModel(rng=0).run(5)  # warm caches (default world, imports)
+    run_only, build_and_run = [], []
+    for seed in range(repeats):
+        t0 = time.perf_counter()
+        model = SovereigntyModel(rng=seed)
+        t1 = time.perf_counter()
+        model.run(100)
+        t2 = time.perf_counter()
+        run_only.append(t2 - t1)
+        build_and_run.append(t2 - t0)
+    return {
+        "run_100_steps_s": statistics.median(run_only),
+        "build_and_run_s": statistics.median(build_and_run),
+        "repeats": repeats,
+        "steps": model.steps,
+    }
+
+
+def vectorized_vs_loop(n: int, repeats: int) -> dict:
+    from simulation import payoffs, reference, synthetic_world
+
+    world = synthetic_world(n, seed=1)
+    rng = np.random.default_rng(2)
+    align = np.column_stack([rng.integers(0, 3, n), rng.integers(0, 3, n), rng.integers(0, 4, n)])
+    loc = rng.integers(0, 4, n)
+    p = payoffs.PayoffParams()
+    fast, slow = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        ev = payoffs.evaluate(world, align, loc, p)
+        t1 = time.perf_counter()
+        fast.append(t1 - t0)
+    for _ in range(max(1, repeats // 10)):
+        t0 = time.perf_counter()
+        ref = reference.payoffs(world, align, loc, p)
+        slow.append(time.perf_counter() - t0)
+    diff = max(float(np.max(np.abs(ref[k] - ev.components[k]))) for k in ref)
+    return {
+        "n": n,
+        "vectorized_s": statistics.median(fast),
+        "loop_s": statistics.median(slow),
+        "speedup": statistics.median(slow) / statistics.median(fast),
+        "max_abs_diff": diff,
+    }
+
+
+def scaling_child(n: int, steps: int) -> None:
+    """Run in a fresh process: build a synthetic world of ``n`` states and time its steps."""
+    from simulation import SovereigntyModel, synthetic_world
+
+    t0 = time.perf_counter()
+    world = synthetic_world(n, seed=0)
+    t1 = time.perf_counter()
+    model = SovereigntyModel(world=world, rng=1, max_steps=steps + 1)
+    t2 = time.perf_counter()
+    times = []
+    for _ in range(steps):
+        s = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - s)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "world_s": t1 - t0,
+                "model_init_s": t2 - t1,
+                "step_median_s": statistics.median(times),
+                "steps": steps,
+                "peak_rss_mb": peak_mb,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, N up to 3,000")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--steps", type=int, default=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        scaling_child(args.child, args.steps)
+        return
+
+    repeats = 5 if args.quick else 21
+    d = default_world_run(repeats)
+    print("1. Default world (55 states), 100 steps, one process, imports excluded")
+    print(
+        f"   median run(100):          {d['run_100_steps_s'] * 1000:8.1f} ms"
+        f"  ({d['repeats']} seeds)"
+    )
+    print(f"   median build + run(100):  {d['build_and_run_s'] * 1000:8.1f} ms")
+
+    v = vectorized_vs_loop(200, 10 if args.quick else 50)
+    print("\n2. Payoffs of every state, N = 200: vectorized against the plain-loop reference")
+    print(f"   vectorized median {v['vectorized_s'] * 1000:9.3f} ms")
+    print(f"   loop median       {v['loop_s'] * 1000:9.1f} ms")
+    print(
+        f"   speed-up          {v['speedup']:9.0f} x   largest difference {v['max_abs_diff']:.1e}"
+    )
+
+    sizes = [100, 300, 1000, 3000] if args.quick else [100, 300, 1000, 3000, 10000]
+    print("\n3. Synthetic worlds: median step time and peak memory (fresh process per N)")
+    print(
+        f"   {'N':>6s} {'world build s':>14s} {'model init s':>13s}"
+        f" {'step ms':>9s} {'peak RSS MB':>12s}"
+    )
+    rows = []
+    for n in sizes:
+        steps = 3 if n >= 10000 else args.steps
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(n), "--steps", str(steps)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(r)
+        print(
+            f"   {n:6d} {r['world_s']:14.2f} {r['model_init_s']:13.2f} "
+            f"{r['step_median_s'] * 1000:9.1f} {r['peak_rss_mb']:12.0f}"
+        )
+    if len(rows) >= 2:
+        a, b = rows[-2], rows[-1]
+        exponent = np.log(b["step_median_s"] / a["step_median_s"]) / np.log(b["n"] / a["n"])
+        print(f"   step time grows as N^{exponent:.2f} between N = {a['n']} and N = {b['n']}")
+
+
+if __name__ == "__main__":
+    main()
