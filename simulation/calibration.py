@@ -115,7 +115,10 @@ def fit(world: World | None = None) -> pd.DataFrame:
     """Grid-search flow permissions and compatibilities against the published ratios.
 
     Returns every grid point with its squared error on the two scale-free ratios, best first. The
-    defaults of :class:`~simulation.payoffs.PayoffParams` are the best point of this grid.
+    defaults of :class:`~simulation.payoffs.PayoffParams` come from the top of this grid: the best
+    points put ``cross_bloc_compat`` at 0 (no exchange at all across hard blocs), so the defaults
+    take the best point with a non-zero value (0.1), which ranks sixth with an error of 0.011
+    against 0.008. With them the bloc-fragmentation ratio is about half the published one.
     """
     world = default_world() if world is None else world
     target = {k: v / PUBLISHED["data_autarky"] for k, v in PUBLISHED.items() if k != "data_autarky"}

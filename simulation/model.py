@@ -11,7 +11,8 @@ Story::
 
 Each step:
 
-1. a share ``revision_rate`` of states, drawn from the model's ``rng``, revise their policy: each
+1. each state revises its policy with probability ``revision_rate`` (drawn from the model's
+   ``rng``): each
    sees the utility of its 144 options against the current profile, minus switching costs, and
    chooses by the decision rule (states revise simultaneously);
 2. the new profile is evaluated (payoffs of every state) and the metrics are computed;
@@ -24,13 +25,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+from dataclasses import replace
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from simulation import metrics, payoffs
+from simulation import cyber, metrics, payoffs
 from simulation.agents import (
     DECISION_RULES,
     INITIAL_POLICIES,
@@ -85,10 +87,17 @@ class SovereigntyModel(mesa.Model):
         Step limit.
     collect_agents : bool
         Record agent variables every step (turn off for large batches).
+    cyber_layer : bool
+        Run the cyber foreign-policy layer (:mod:`simulation.cyber`): attacks, attribution,
+        intelligence sharing, norm coalitions, regulatory diffusion, patron diplomacy.
+    shocks : list of dict or None
+        Scheduled events, e.g. ``[{"step": 10, "kind": "attack_wave", "sector": "energy",
+        "bloc": "cn", "intensity": 5, "duration": 3}]`` (see :data:`simulation.cyber.SHOCK_KINDS`).
     rng : int, numpy Generator or None
         The only source of randomness (Mesa's ``Model(rng=...)``).
-    **payoff_params
-        Any field of :class:`~simulation.payoffs.PayoffParams` (e.g. ``export_controls=0.9``).
+    **params
+        Any field of :class:`~simulation.payoffs.PayoffParams` (e.g. ``export_controls=0.9``) or
+        of :class:`~simulation.cyber.CyberParams` (e.g. ``state_attack_rate=0.1``).
     """
 
     def __init__(
@@ -105,12 +114,15 @@ class SovereigntyModel(mesa.Model):
         patience: int = 10,
         max_steps: int = 200,
         collect_agents: bool = True,
+        cyber_layer: bool = True,
+        shocks: Any = None,
         rng: Any = None,
-        **payoff_params: Any,
+        **params: Any,
     ) -> None:
-        unknown = sorted(set(payoff_params) - set(payoffs.PayoffParams.names()))
+        known = payoffs.PayoffParams.names() + cyber.CyberParams.names()
+        unknown = sorted(set(params) - set(known))
         if unknown:
-            hint = difflib.get_close_matches(unknown[0], payoffs.PayoffParams.names(), n=1)
+            hint = difflib.get_close_matches(unknown[0], known, n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise TypeError(f"SovereigntyModel got an unknown parameter {unknown[0]!r}{extra}")
         _check_choice("initial_policy", initial_policy, INITIAL_POLICIES)
@@ -119,9 +131,17 @@ class SovereigntyModel(mesa.Model):
         _check_range("revision_rate", revision_rate, 0.0, 1.0)
         _check_range("switching_cost", switching_cost, 0.0, 1e6)
         _check_range("imitation_scale", imitation_scale, 1e-12, 1e6)
+        _check_range("patience", patience, 1, 1e9)
+        _check_range("max_steps", max_steps, 0, 1e9)
         super().__init__(rng=rng)
         self.world = _build_world(world, n_states, world_seed)
-        self.params = payoffs.PayoffParams(**payoff_params)
+        self.params = payoffs.PayoffParams(
+            **{k: v for k, v in params.items() if k in payoffs.PayoffParams.names()}
+        )
+        self.cyber_params = cyber.CyberParams(
+            **{k: v for k, v in params.items() if k in cyber.CyberParams.names()}
+        )
+        self.shocks = cyber.validate_shocks(shocks, self.world)
         self.decision_rule = decision_rule
         self.temperature = float(temperature)
         self.revision_rate = float(revision_rate)
@@ -132,8 +152,17 @@ class SovereigntyModel(mesa.Model):
         self.stable_steps = 0
         self.changed = 0
 
-        self.terms = payoffs.terms(self.world, self.params)
         self.align, self.loc = initial_policies(self.world, initial_policy, self.rng)
+        self.events: list[dict] = []
+        self.cyber: cyber.CyberState | None = None
+        self.view = self.world
+        if cyber_layer:
+            # The layer draws from a child stream of the model's seed sequence, so the core's
+            # draws are the same whether or not the layer runs.
+            self.cyber_rng = np.random.default_rng(self.rng.bit_generator.seed_seq.spawn(1)[0])
+            self.cyber = cyber.initial_state(self.world, self.align, self.cyber_params)
+            self.view = replace(self.world, adequate=self.cyber.adequate)
+        self._update_terms()
         self.next_align, self.next_loc = self.align.copy(), self.loc.copy()
         self.states: list[StateAgent] = list(
             StateAgent.create_agents(self, self.world.n, list(range(self.world.n)))
@@ -148,11 +177,15 @@ class SovereigntyModel(mesa.Model):
         )
         self.datacollector.collect(self)
 
+    def _update_terms(self) -> None:
+        cond = None if self.cyber is None else self.cyber.conditions()
+        self.terms = payoffs.terms(self.view, self.params, cond)
+
     def _evaluate(self) -> None:
-        self.evaluation = payoffs.evaluate(
-            self.world, self.align, self.loc, self.params, self.terms
-        )
-        self.metrics = metrics.summary(self.world, self.evaluation, self.params)
+        self.evaluation = payoffs.evaluate(self.view, self.align, self.loc, self.params, self.terms)
+        self.metrics = metrics.summary(self.view, self.evaluation, self.params)
+        if self.cyber is not None:
+            self.metrics.update(cyber.summary(self.view, self.cyber))
         comps = self.evaluation.components
         for agent, values in zip(
             self.states, zip(*(comps[k].tolist() for k in PAYOFFS), strict=True), strict=True
@@ -160,11 +193,14 @@ class SovereigntyModel(mesa.Model):
             agent.payoffs = values
 
     def step(self) -> None:
-        """Advance one period: revise, evaluate, collect, check convergence."""
+        """Advance one period: foreign policy, revise, evaluate, collect, check convergence."""
+        start_align, start_loc = self.align.copy(), self.loc.copy()
+        if self.cyber is not None:
+            self._foreign_policy()
         revising = np.flatnonzero(self.rng.random(self.world.n) < self.revision_rate)
         if len(revising):
             if self.decision_rule != "imitate":
-                values = payoffs.option_values(self.world, self.evaluation, revising, self.params)
+                values = payoffs.option_values(self.view, self.evaluation, revising, self.params)
                 values -= payoffs.switching_costs(
                     self.align[revising], self.loc[revising], self.switching_cost
                 )
@@ -177,7 +213,7 @@ class SovereigntyModel(mesa.Model):
                 "revise"
             )
         moved = np.flatnonzero(
-            np.any(self.next_align != self.align, axis=1) | (self.next_loc != self.loc)
+            np.any(self.next_align != start_align, axis=1) | (self.next_loc != start_loc)
         )
         self.changed = len(moved)
         self.align[:], self.loc[:] = self.next_align, self.next_loc
@@ -188,6 +224,38 @@ class SovereigntyModel(mesa.Model):
         self.stable_steps = 0 if self.changed else self.stable_steps + 1
         if self.stable_steps >= self.patience or self.steps >= self.max_steps:
             self.running = False
+
+    def _foreign_policy(self) -> None:
+        """Run the cyber layer's mechanisms for this step (see :mod:`simulation.cyber`)."""
+        cs, cp, rng, step, view = (
+            self.cyber,
+            self.cyber_params,
+            self.cyber_rng,
+            self.steps,
+            self.view,
+        )
+        events = self.events
+        for shock in self.shocks:
+            if shock.step == step:
+                new_events, controls = cyber.apply_shock(view, cs, shock, step)
+                events += new_events
+                if controls is not None:
+                    self.params = replace(self.params, export_controls=controls)
+        events += cyber.patron_diplomacy(view, cs, self.align, cp, step)
+        before = self.align[:, 0].copy()
+        events += cyber.attacks(view, cs, self.align, cp, self.params.interop_weights, rng, step)
+        events += cyber.revise_sharing(view, cs, self.align, cp, rng, step)
+        events += cyber.revise_coalitions(view, cs, cp, rng, step)
+        events += cyber.diffuse_rules(view, cs, self.align, self.loc, cp, rng, step)
+        self._update_terms()
+        banned = np.flatnonzero(self.align[:, 0] != before)
+        for i in banned:
+            self.states[i].sync_policy()
+        self.next_align[:] = self.align
+        if len(banned) or self.decision_rule == "imitate":
+            self.evaluation = payoffs.evaluate(view, self.align, self.loc, self.params, self.terms)
+        else:  # option values need the profile's aggregates (unchanged) and the new terms
+            self.evaluation = replace(self.evaluation, terms=self.terms)
 
     def run(self, steps: int | None = None) -> SovereigntyModel:
         """Step until converged, at ``max_steps``, or after ``steps`` more steps; return self."""
@@ -222,6 +290,13 @@ class SovereigntyModel(mesa.Model):
         df.insert(0, "iso3", [iso3[i] for i in ids])
         df.insert(0, "step", steps.astype(np.int64))
         return df
+
+    def event_dataframe(self) -> pd.DataFrame:
+        """Return the event table: one row per event (attacks, responses, joins, shocks, ...).
+
+        Columns: ``step, event, source, target, sector, attributed, response, damage``.
+        """
+        return pd.DataFrame(self.events, columns=list(cyber.EVENT_COLUMNS))
 
     def policy_table(self) -> pd.DataFrame:
         """Return the current policy and payoffs of every state, one row each."""

@@ -86,6 +86,14 @@ class PayoffParams:
             )
         if len(self.domain_weight) != len(DOMAINS) or len(self.vendor_risk) != len(DOMAINS):
             raise ValueError("payoff parameters domain_weight and vendor_risk need 3 values each")
+        if min(self.domain_weight) < 0 or sum(self.domain_weight) <= 0:
+            raise ValueError("payoff parameter domain_weight: allowed non-negative values, sum > 0")
+        blocs = tuple(len(ECOSYSTEMS[d]) - 1 for d in DOMAINS)
+        if tuple(len(c) for c in self.vendor_cost) != blocs:
+            raise ValueError(
+                f"payoff parameter vendor_cost: needs {blocs} values per domain "
+                "(5G: us, cn; semiconductors: us, cn; AI: us, cn, eu)"
+            )
 
     @property
     def interop_weights(self) -> np.ndarray:
@@ -190,49 +198,110 @@ class Terms:
     level_sovereignty: np.ndarray
 
 
-def terms(world: World, p: PayoffParams) -> Terms:
-    """Return the profile-independent payoff terms of ``world`` under ``p``."""
-    n = world.n
+@dataclass(frozen=True)
+class Conditions:
+    """Per-state conditions that change during a run (set by the cyber layer); ``None``: none.
+
+    Attributes
+    ----------
+    hostility : numpy.ndarray or None
+        ``(N, 3)`` hostility toward each bloc, replacing :attr:`World.hostility`.
+    threat : numpy.ndarray or None
+        ``(N,)`` perceived cyber threat; the security value of data control is multiplied by
+        ``1 + threat``.
+    subsidy : numpy.ndarray or None
+        ``(N, 3)`` inducement a patron pays per unit of its bloc's share in an option (economy).
+    pressure : numpy.ndarray or None
+        ``(N, 3)`` security cost a patron imposes per unit of a bloc's share in an option.
+    """
+
+    hostility: np.ndarray | None = None
+    threat: np.ndarray | None = None
+    subsidy: np.ndarray | None = None
+    pressure: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Parameter-dependent constants in the 10-column option layout (see :func:`layout`)."""
+
+    kernel: np.ndarray
+    shares: np.ndarray
+    risk: np.ndarray
+    cost: np.ndarray
+    industry: np.ndarray
+    denied_cn: np.ndarray
+    denied_us: np.ndarray
+
+
+@functools.cache
+def layout(p: PayoffParams) -> Layout:
+    """Return the constants that turn per-state arrays into per-option-column terms.
+
+    ``kernel``: block-diagonal ``w_d K_d``; ``shares``: ``(3, 10)`` share of each bloc in each
+    option; ``risk``: vendor risk of the option's domain; ``cost``: vendor (and dual-stack) cost;
+    ``industry``: ``(10, 10)`` map from domestic capacity per bloc option to support per option;
+    ``denied_cn`` / ``denied_us``: share of China's / the US bloc's chips in semiconductor options.
+    """
     ks, shares, slices = compat_matrices(p), stack_shares(), column_slices()
     w = p.interop_weights
     kernel = np.zeros((N_COLUMNS, N_COLUMNS))
-    security = np.zeros((n, N_COLUMNS))
-    economy = np.zeros((n, N_COLUMNS))
-    mitigation = 1.0 - p.capacity_mitigation * world.capacity
+    share = np.zeros((len(BLOCS), N_COLUMNS))
+    risk = np.zeros(N_COLUMNS)
+    cost = np.zeros(N_COLUMNS)
+    industry = np.zeros((N_COLUMNS, N_COLUMNS))
+    denied_cn = np.zeros(N_COLUMNS)
+    denied_us = np.zeros(N_COLUMNS)
     for d, (k, s, sl) in enumerate(zip(ks, shares, slices, strict=True)):
-        kernel[sl, sl] = w[d] * k
-        exposure = p.vendor_risk[d] * mitigation[:, None] * (world.hostility @ s.T)
-        patron = p.patron_value * (world.affinity @ s.T)
-        security[:, sl] = patron - exposure
         opts = ECOSYSTEMS[DOMAINS[d]]
-        cost = np.array([*p.vendor_cost[d], 0.0])[: len(opts)]
-        hyb = opts.index("hybrid")
-        blocs_here = [i for i, o in enumerate(opts) if o != "hybrid"]
-        cost[hyb] = np.mean(cost[blocs_here]) + p.hybrid_cost
-        econ = np.broadcast_to(-cost, (n, len(opts))).copy()
+        kernel[sl, sl] = w[d] * k
+        share[:, sl] = s.T
+        risk[sl] = p.vendor_risk[d]
+        bloc_cols = [j for j, o in enumerate(opts) if o != "hybrid"]
+        dom_cost = np.array([*p.vendor_cost[d], 0.0])
+        dom_cost[opts.index("hybrid")] = np.mean(dom_cost[bloc_cols]) + p.hybrid_cost
+        cost[sl] = dom_cost
+        for j in bloc_cols:
+            industry[sl.start + j, sl] = s[:, BLOCS.index(opts[j])]
         if DOMAINS[d] == "semiconductors":
-            denied = (
-                s[None, :, BLOCS.index("cn")]
-                + s[None, :, BLOCS.index("us")] * world.hostility[:, 0:1]
-            )
-            econ -= p.frontier_value * p.export_controls * denied
-        bloc_cap = np.zeros((n, len(BLOCS)))
-        for j, o in enumerate(opts):
-            if o != "hybrid":
-                bloc_cap[:, BLOCS.index(o)] = world.tech[:, sl.start + j]
-        economy[:, sl] = econ + p.industry_weight * bloc_cap @ s.T
-    tech_base = world.tech.max(axis=1)
-    tie_total = world.ties_dot(np.ones(n))
+            denied_cn[sl] = s[:, BLOCS.index("cn")]
+            denied_us[sl] = s[:, BLOCS.index("us")]
+    for a in (kernel, share, risk, cost, industry, denied_cn, denied_us):
+        a.flags.writeable = False
+    return Layout(kernel, share, risk, cost, industry, denied_cn, denied_us)
+
+
+def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Terms:
+    """Return the profile-independent payoff terms of ``world`` under ``p`` and ``cond``."""
+    n = world.n
+    cond = Conditions() if cond is None else cond
+    hostility = world.hostility if cond.hostility is None else cond.hostility
+    lay = layout(p)
+    mitigation = 1.0 - p.capacity_mitigation * world.capacity
+    security = p.patron_value * (world.affinity @ lay.shares)
+    security -= mitigation[:, None] * (hostility @ lay.shares) * lay.risk
+    economy = p.industry_weight * (world.tech @ lay.industry) - lay.cost
+    denied = lay.denied_cn + hostility[:, 0:1] * lay.denied_us
+    economy -= p.frontier_value * p.export_controls * denied
+    if cond.pressure is not None:
+        security -= cond.pressure @ lay.shares
+    if cond.subsidy is not None:
+        economy += cond.subsidy @ lay.shares
+    control = p.localization_security * CONTROL
     return Terms(
         phi=flow_permission(p),
-        potential=world.gravity.sum(axis=1),
-        tie_total=tie_total,
-        trade_kernel=kernel,
-        partner_kernel=p.partner_value * kernel,
+        potential=world.potential,
+        tie_total=world.tie_total,
+        trade_kernel=lay.kernel,
+        partner_kernel=p.partner_value * lay.kernel,
         security=security,
         economy=economy,
-        level_security=np.broadcast_to(p.localization_security * CONTROL, (n, N_LEVELS)),
-        level_economy=(p.localization_protection * tech_base - p.innovation_loss)[:, None]
+        level_security=np.broadcast_to(control, (n, N_LEVELS))
+        if cond.threat is None
+        else (1.0 + cond.threat)[:, None] * control,
+        level_economy=(p.localization_protection * world.tech.max(axis=1) - p.innovation_loss)[
+            :, None
+        ]
         * CONTROL,
         level_sovereignty=world.data_pref[:, None] * CONTROL,
     )

@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 
-from simulation.payoffs import CONTROL, PayoffParams, compat_matrices
+from simulation.payoffs import CONTROL, Conditions, PayoffParams, compat_matrices
 from simulation.world import (
     BLOCS,
     DOMAINS,
@@ -39,8 +39,18 @@ def _tie(world: World, i: int, j: int) -> float:
     )
 
 
-def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, i: int) -> dict:
+def state_payoff(
+    world: World,
+    align: np.ndarray,
+    loc: np.ndarray,
+    p: PayoffParams,
+    i: int,
+    cond: Conditions | None = None,
+) -> dict:
     """Return the four payoff components and the utility of state ``i`` (plain loops)."""
+    cond = Conditions() if cond is None else cond
+    hostility = world.hostility if cond.hostility is None else cond.hostility
+    threat = 0.0 if cond.threat is None else cond.threat[i]
     ks, shares, slices = compat_matrices(p), stack_shares(), column_slices()
     n = world.n
     trade_num = potential = 0.0
@@ -58,29 +68,30 @@ def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffPara
     trade = trade_num / potential if potential > 0 else 0.0
 
     tie_total = sum(_tie(world, i, j) for j in range(n))
-    security = p.localization_security * CONTROL[loc[i]]
+    security = p.localization_security * (1.0 + threat) * CONTROL[loc[i]]
     economy = 0.0
     for d, dom in enumerate(DOMAINS):
         opt = align[i, d]
         share = shares[d][opt]
-        exposure = sum(share[b] * world.hostility[i, b] for b in range(len(BLOCS)))
+        exposure = sum(share[b] * hostility[i, b] for b in range(len(BLOCS)))
         security -= p.vendor_risk[d] * (1 - p.capacity_mitigation * world.capacity[i]) * exposure
-        security += p.patron_value * sum(share[b] * world.affinity[i, b] for b in range(len(BLOCS)))
+        for b in range(len(BLOCS)):
+            security += p.patron_value * share[b] * world.affinity[i, b]
+            if cond.pressure is not None:
+                security -= cond.pressure[i, b] * share[b]
+            if cond.subsidy is not None:
+                economy += cond.subsidy[i, b] * share[b]
         if tie_total > 0:
             shared = sum(_tie(world, i, j) * ks[d][opt, align[j, d]] for j in range(n))
             security += p.partner_value * p.interop_weights[d] * shared / tie_total
         opts = ECOSYSTEMS[dom]
         if opts[opt] == "hybrid":
-            bloc_costs = [
-                p.vendor_cost[d][k] if k < len(p.vendor_cost[d]) else 0.0
-                for k, o in enumerate(opts)
-                if o != "hybrid"
-            ]
+            bloc_costs = [p.vendor_cost[d][k] for k, o in enumerate(opts) if o != "hybrid"]
             economy -= sum(bloc_costs) / len(bloc_costs) + p.hybrid_cost
         else:
-            economy -= p.vendor_cost[d][opt] if opt < len(p.vendor_cost[d]) else 0.0
+            economy -= p.vendor_cost[d][opt]
         if dom == "semiconductors":
-            denied = share[BLOCS.index("cn")] + share[BLOCS.index("us")] * world.hostility[i, 0]
+            denied = share[BLOCS.index("cn")] + share[BLOCS.index("us")] * hostility[i, 0]
             economy -= p.frontier_value * p.export_controls * denied
         for k, o in enumerate(opts):
             if o != "hybrid":
@@ -105,14 +116,25 @@ def state_payoff(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffPara
     }
 
 
-def payoffs(world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams) -> dict:
+def payoffs(
+    world: World,
+    align: np.ndarray,
+    loc: np.ndarray,
+    p: PayoffParams,
+    cond: Conditions | None = None,
+) -> dict:
     """Return every state's payoff components as arrays, one state at a time."""
-    rows = [state_payoff(world, align, loc, p, i) for i in range(world.n)]
+    rows = [state_payoff(world, align, loc, p, i, cond) for i in range(world.n)]
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 
 def option_values(
-    world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, i: int
+    world: World,
+    align: np.ndarray,
+    loc: np.ndarray,
+    p: PayoffParams,
+    i: int,
+    cond: Conditions | None = None,
 ) -> np.ndarray:
     """Return state ``i``'s utility for each of its options, ``(3, 3, 4, 4)``, others fixed."""
     shape = [len(ECOSYSTEMS[d]) for d in DOMAINS] + [len(LOCALIZATION)]
@@ -121,7 +143,7 @@ def option_values(
     for combo in itertools.product(*[range(s) for s in shape]):
         a[i] = combo[:3]
         lv[i] = combo[3]
-        out[combo] = state_payoff(world, a, lv, p, i)["utility"]
+        out[combo] = state_payoff(world, a, lv, p, i, cond)["utility"]
     return out
 
 

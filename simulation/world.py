@@ -52,7 +52,8 @@ GROUPS: dict[str, float] = {
     "brics": 0.2,
 }
 """Security and political groupings and the tie strength that co-membership adds (assumption:
-mutual-defence treaties weigh most, consultative groupings least)."""
+alliances with a standing security organisation, NATO and the SCO, weigh most, bilateral US
+treaties next, intelligence and economic groupings least)."""
 
 TIE_SATURATION = 0.8
 """Tie strength with a patron at which affinity reaches 1 (NATO + Five Eyes)."""
@@ -197,6 +198,16 @@ class World:
             raise KeyError(f"unknown state code {iso3!r}")
         return int(hits[0])
 
+    @functools.cached_property
+    def potential(self) -> np.ndarray:
+        """Each state's potential digital exchange, ``sum_j G_ij`` (computed once)."""
+        return self.gravity.sum(axis=1)
+
+    @functools.cached_property
+    def tie_total(self) -> np.ndarray:
+        """Each state's total security-tie strength, ``sum_j T_ij`` (computed once)."""
+        return self.ties_dot(np.ones(self.n))
+
     def ties_dot(self, x: np.ndarray) -> np.ndarray:
         """Return ``T @ x`` for the security-tie matrix ``T`` without forming it.
 
@@ -207,6 +218,12 @@ class World:
         full = m @ (w[:, None] * (m.T @ x)) if x.ndim == 2 else m @ (w * (m.T @ x))
         self_tie = (m * m) @ w
         return full - (self_tie[:, None] * x if x.ndim == 2 else self_tie * x)
+
+    def ties_row(self, i: int) -> np.ndarray:
+        """Return row ``i`` of the security-tie matrix ``T`` (``T_ii = 0``)."""
+        row = (self.groups * self.group_weight) @ self.groups[i]
+        row[i] = 0.0
+        return row
 
     def ties_matrix(self) -> np.ndarray:
         """Return the dense ``(N, N)`` security-tie matrix (for tests and small worlds)."""
@@ -334,24 +351,25 @@ def gravity_matrix(
 ) -> np.ndarray:
     """Return the normalised gravity matrix ``size_i size_j / max(d_ij, 500 km)^theta``.
 
-    Distances are great-circle distances between capitals (haversine, mean Earth radius). The
-    diagonal is zero and the matrix sums to 1. Rows are computed in blocks so that memory stays at
-    one ``(N, N)`` array.
+    Distances are great-circle distances between capitals on a sphere of mean Earth radius, from
+    the chord between unit vectors (``d = 2 R asin(|u_i - u_j| / 2)``, the haversine formula in
+    vector form; :func:`great_circle_km` is the scalar reference). The diagonal is zero and the
+    matrix sums to 1. Rows are computed in blocks so that memory stays at one ``(N, N)`` array.
     """
     n = len(size)
     phi, lam = np.radians(lat), np.radians(lon)
+    unit = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
     g = np.empty((n, n))
     for s in range(0, n, block):
         e = min(n, s + block)
-        dphi = phi[s:e, None] - phi[None, :]
-        dlam = lam[s:e, None] - lam[None, :]
-        h = (
-            np.sin(dphi / 2) ** 2
-            + np.cos(phi[s:e, None]) * np.cos(phi[None, :]) * np.sin(dlam / 2) ** 2
-        )
-        d = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        half_chord_sq = np.maximum(0.5 - 0.5 * (unit[s:e] @ unit.T), 0.0)  # (|u_i - u_j| / 2)^2
+        d = np.arcsin(np.sqrt(np.minimum(half_chord_sq, 1.0)))
+        d *= 2 * _EARTH_RADIUS_KM
         np.maximum(d, _MIN_DISTANCE_KM, out=d)
-        g[s:e] = size[s:e, None] * size[None, :] / d**distance_elasticity
+        if distance_elasticity != 1.0:
+            d **= distance_elasticity
+        g[s:e] = size[s:e, None] * size[None, :]
+        g[s:e] /= d
     np.fill_diagonal(g, 0.0)
     g /= g.sum()
     return g
@@ -438,14 +456,17 @@ _CAMP_CENTRE = {
 
 
 def synthetic_world(n: int = 200, seed: int = 0, distance_elasticity: float = 1.0) -> World:
-    """Return a seeded synthetic world of ``n`` states (10 to 10,000) with a bloc structure.
+    """Return a seeded synthetic world of ``n`` states with a bloc structure.
+
+    Sizes from 2 to 100,000 are accepted; 10 to 10,000 are tested and benchmarked.
 
     States ``S00000`` and ``S00001`` are the US-like and China-like patrons (the two largest).
     Others join a camp (US 30%, China 20%, EU 15%, non-aligned 35%); camps sit around their own
     geographic centre. GDP is Pareto-tailed (shape 1.1, like the size distribution of national
     economies); groupings mimic NATO/Five Eyes (US camp), SCO (China camp), the EU, and BRICS
-    (China patron plus 40% of the non-aligned). Policies, capacities and preferences are drawn per
-    camp so that ``observed`` initial policies exist for synthetic worlds too.
+    (China patron, 40% of the non-aligned and 30% of the China camp). Policies, capacities and
+    preferences are drawn per camp so that ``observed`` initial policies exist for synthetic
+    worlds too.
     """
     if not 2 <= n <= 100_000:
         raise ValueError(f"synthetic world size n={n}: allowed 2 to 100000")
