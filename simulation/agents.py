@@ -21,6 +21,7 @@ and chooses by one of three rules:
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING
 
 import mesa
@@ -82,6 +83,42 @@ def initial_policies(
     level = {"open": 0, "conditional": 1, "sectoral": 2, "broad": 3, "strict": 3}
     loc = np.array([level[c] for c in category], dtype=np.int64)
     return np.column_stack([g5, semi, ai]).astype(np.int64), loc
+
+
+def apply_overrides(
+    world: World, align: np.ndarray, loc: np.ndarray, overrides: dict[str, dict[str, str]] | None
+) -> None:
+    """Set chosen states' starting options in place: ``{"IND": {"5g": "us", "localization": "open"}}``.
+
+    Keys are domains (``5g``, ``semiconductors``, ``ai``) or ``localization``; values are options
+    of that domain or localization levels. Raises ``ValueError`` naming the state, the key and
+    what is allowed.
+    """
+    for code, choice in (overrides or {}).items():
+        try:
+            i = world.index(code)
+        except KeyError:
+            hint = difflib.get_close_matches(str(code), world.iso3.tolist(), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"initial_overrides.{code}: unknown state code{extra}") from None
+        if not isinstance(choice, dict):
+            raise ValueError(f"initial_overrides.{code}: expected a table of domain = option")
+        for key, option in choice.items():
+            allowed = LOCALIZATION if key == "localization" else ECOSYSTEMS.get(key)
+            if allowed is None:
+                keys = (*DOMAINS, "localization")
+                raise ValueError(
+                    f"initial_overrides.{code}.{key}: unknown domain; allowed {', '.join(keys)}"
+                )
+            if option not in allowed:
+                raise ValueError(
+                    f"initial_overrides.{code}.{key}: unknown option {option!r}; "
+                    f"allowed {', '.join(allowed)}"
+                )
+            if key == "localization":
+                loc[i] = allowed.index(option)
+            else:
+                align[i, DOMAINS.index(key)] = allowed.index(option)
 
 
 def logit_weights(values: np.ndarray, temperature: float) -> np.ndarray:

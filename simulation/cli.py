@@ -1,145 +1,271 @@
 """The ``sovsim`` command line.
 
-``sovsim run`` runs one model (the default 55-state world unless told otherwise) and prints a
-readable summary; ``--out DIR`` also writes the tidy tables as CSV.
+``sovsim run [SCENARIO]`` runs a scenario (the baseline by default) into an output folder and prints
+a readable summary; ``sovsim scenarios list|show|reference`` and ``sovsim validate FILE...`` help
+write scenario files. Every input problem is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
+import importlib.metadata
 import json
 import os
+import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 EXAMPLES = """examples:
-  sovsim run                                  the default world, 100 steps, seed 42
-  sovsim run --steps 200 --seed 7             a longer run with another seed
-  sovsim run --world synthetic --n-states 1000 --steps 20
-  sovsim run --set export_controls=1.0 --out results/controls
-  sovsim run --json                           a machine-readable summary
+  sovsim run                                   the baseline scenario into results/baseline/
+  sovsim run tech-cold-war --out results/tcw   a named scenario into a chosen folder
+  sovsim run scenarios/my.toml --seeds 1 2 3   a scenario file, three replicates
+  sovsim run --set payoffs.export_controls=0.9 --steps 50 --force
+  sovsim run --json --quiet                    a machine-readable summary only
+  sovsim scenarios list                        the named scenarios and their questions
+  sovsim scenarios show cyber-crisis           a scenario fully resolved (extends applied)
+  sovsim validate scenarios/*.toml             check files without running them
 """
+
+RESERVED = {
+    "batch": "scenario batches (sweeps, replicates, sensitivity)",
+    "plot": "figures of fragmentation outcomes",
+    "app": "the workshop browser app",
+}
 
 
 class BadInput(Exception):
     """An input problem to report in one line with exit status 2."""
 
 
-def _parse_set(items: list[str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise BadInput(f"--set {item!r}: expected KEY=VALUE, e.g. export_controls=0.8")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        if isinstance(value, list):
-            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-        out[key] = value
-    return out
+# --- parser --------------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``sovsim``."""
+    fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="sovsim",
         description="Agent-based simulation of digital sovereignty and internet fragmentation.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=fmt,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"sovsim {_version('sovsim')}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
     run = sub.add_parser(
         "run",
-        help="run one model and print a summary",
-        description="Run one model and print a summary of fragmentation, blocs and payoffs.",
+        help="run a scenario and write its results",
+        description=(
+            "Run a scenario (by name or file; the baseline by default) for each of its seeds and "
+            "write tidy model, agent and event tables (Parquet, or CSV), the resolved scenario and "
+            "run metadata into an output folder, then print a summary. The folder is written under "
+            "a temporary name and renamed when complete, so a failed or interrupted run leaves "
+            "nothing half-written."
+        ),
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=fmt,
     )
-    run.add_argument("--steps", type=int, default=100, help="number of steps (default 100)")
-    run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    run.add_argument("--world", choices=["default", "synthetic"], default="default")
-    run.add_argument("--n-states", type=int, default=200, help="synthetic world size")
-    run.add_argument("--world-seed", type=int, default=0, help="synthetic world seed")
-    run.add_argument(
-        "--initial-policy", choices=["observed", "neutral", "random"], default="observed"
-    )
-    run.add_argument("--decision-rule", choices=["logit", "best", "imitate"], default="logit")
+    run.add_argument("scenario", nargs="?", default="baseline", help="scenario name or .toml file")
+    run.add_argument("--out", type=Path, help="output folder (default: results/SCENARIO)")
+    run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("--steps", type=int, help="override run.steps")
+    run.add_argument("--seeds", type=int, nargs="+", help="override run.seeds")
+    run.add_argument("--csv", action="store_true", help="write CSV instead of Parquet")
     run.add_argument(
         "--set",
         action="append",
         default=[],
-        metavar="KEY=VALUE",
-        help="set a model or payoff parameter, e.g. --set export_controls=0.9 (repeatable)",
+        metavar="SECTION.KEY=VALUE",
+        help="override a scenario value, e.g. --set payoffs.export_controls=0.9 (repeatable)",
     )
-    run.add_argument("--out", type=Path, help="write model.csv and agents.csv into this folder")
-    run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
-    run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    scen = sub.add_parser(
+        "scenarios", help="list, show or document scenarios", formatter_class=fmt, epilog=EXAMPLES
+    )
+    ssub = scen.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ssub.add_parser("list", help="the named scenarios and the question each asks")
+    show = ssub.add_parser("show", help="a scenario fully resolved, as TOML")
+    show.add_argument("name", help="scenario name or .toml file")
+    ssub.add_parser("reference", help="print the scenario file reference (Markdown)")
+
+    val = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        formatter_class=fmt,
+        epilog=EXAMPLES,
+    )
+    val.add_argument("files", nargs="+", help="scenario files or names")
+
+    for name, what in RESERVED.items():
+        sub.add_parser(name, help=f"{what} (not yet available)", add_help=True)
     return parser
 
 
-def summarize(model) -> dict:
-    """Return the run summary: key metrics at the first and last step and final bloc shares."""
-    df = model.model_dataframe()
-    first, last = df.iloc[0], df.iloc[-1]
-    keys = (
-        "fragmentation",
-        "fragmentation_technical",
-        "fragmentation_data",
-        "modularity",
-        "mean_localization",
-        "mean_trade",
-        "mean_security",
-        "welfare",
-        "security_connectivity_balance",
-    )
-    shares = {
-        k[len("gdp_share_") :]: float(last[k]) for k in df.columns if k.startswith("gdp_share_")
-    }
-    return {
-        "states": int(model.world.n),
-        "steps": int(model.steps),
-        "converged": bool(not model.running and model.steps < model.max_steps),
-        "metrics": {k: {"start": float(first[k]), "end": float(last[k])} for k in keys},
-        "gdp_shares_end": shares,
-    }
+# --- helpers -------------------------------------------------------------------------------------
 
 
-def _print_summary(summary: dict, seconds: float) -> None:
-    print(
-        f"sovsim: {summary['states']} states, {summary['steps']} steps "
-        f"({'converged' if summary['converged'] else 'step limit'}), {seconds:.2f} s"
-    )
-    print(f"{'metric':32s}{'start':>9s}{'end':>9s}")
-    for k, v in summary["metrics"].items():
-        print(f"{k:32s}{v['start']:9.3f}{v['end']:9.3f}")
-    print("\nGDP share by ecosystem at the end:")
-    by_domain: dict[str, list[str]] = {}
-    for key, value in summary["gdp_shares_end"].items():
-        option, domain = key.split("_", 1)
-        by_domain.setdefault(domain, []).append(f"{option} {value:5.1%}")
-    for domain, parts in by_domain.items():
-        print(f"  {domain:16s}" + "  ".join(parts))
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
-def _write_tables(model, out: Path, force: bool) -> None:
+def _git_revision() -> str:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if out.returncode != 0:
+        return "unknown"
+    dirty = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        timeout=5,
+    ).stdout.strip()
+    return out.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def _parse_value(text: str) -> Any:
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _apply_sets(raw: dict[str, Any], items: list[str]) -> None:
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BadInput(
+                f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. payoffs.export_controls=0.8"
+            )
+        parts = key.split(".")
+        target = raw
+        for part in parts[:-1]:
+            if not isinstance(target.setdefault(part, {}), dict):
+                raise BadInput(f"--set {item!r}: {part} is not a table")
+            target = target[part]
+        target[parts[-1]] = _parse_value(value)
+
+
+def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out}: is a file; allowed: a new or empty folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise BadInput(f"--out {out}: folder is not empty; use --force to replace it")
+
+
+def _write_table(df: Any, path: Path, fmt: str) -> Path:
+    if fmt == "csv":
+        target = path.with_suffix(".csv")
+        df.to_csv(target, index=False)
+    else:
+        target = path.with_suffix(".parquet")
+        df.to_parquet(target, index=False)
+    return target
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario for each seed; write the tables atomically; print the summary."""
+    import pandas as pd
+    from tqdm import tqdm
+
+    from simulation import scenarios
+    from simulation.model import SovereigntyModel
+
+    path = scenarios.find(args.scenario)
+    raw = scenarios.resolve_raw(path)
+    raw.setdefault("name", path.stem)
+    _apply_sets(raw, args.set)
+    if args.steps is not None:
+        raw.setdefault("run", {})["steps"] = args.steps
+    if args.seeds is not None:
+        raw.setdefault("run", {})["seeds"] = args.seeds
+    if args.csv:
+        raw.setdefault("output", {})["format"] = "csv"
+    origin = (
+        f"{path} (with command-line overrides)" if (args.set or args.steps or args.seeds) else path
+    )
+    scenario = scenarios.validate(raw, origin)
+    out = args.out if args.out is not None else Path("results") / scenario.name
+    _check_out(out, args.force)
+
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    steps, seeds = scenario.run.steps, scenario.run.seeds
+    frames: dict[str, list[Any]] = {"model": [], "agents": [], "events": []}
+    show_bar = not (args.quiet or args.json) and sys.stderr.isatty()
+    with tqdm(
+        total=steps * len(seeds), disable=not show_bar, unit="step", desc=scenario.name
+    ) as bar:
+        for seed in seeds:
+            model = SovereigntyModel(**scenario.model_kwargs(seed))
+            while model.running and model.steps < steps:
+                model.step()
+                bar.update(1)
+            bar.update(steps - model.steps)
+            for key, df in (
+                ("model", model.model_dataframe()),
+                ("agents", model.agent_dataframe()),
+                ("events", model.event_dataframe()),
+            ):
+                df.insert(0, "seed", seed)
+                df.insert(0, "scenario", scenario.name)
+                frames[key].append(df)
+    tables = {k: pd.concat(v, ignore_index=True) for k, v in frames.items()}
+    seconds = time.perf_counter() - clock
+
+    metadata = {
+        "scenario": scenario.name,
+        "scenario_file": str(path),
+        "scenario_sha256": hashlib.sha256(scenario.to_toml().encode()).hexdigest(),
+        "seeds": seeds,
+        "steps": steps,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(seconds, 3),
+        "command": ["sovsim", *sys.argv[1:]],
+        "git_revision": _git_revision(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {
+            d: _version(d) for d in ("sovsim", "mesa", "numpy", "pandas", "pyarrow", "pydantic")
+        },
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
     try:
-        model.model_dataframe().to_csv(tmp / "model.csv", index=False)
-        model.agent_dataframe().to_csv(tmp / "agents.csv", index=False)
+        for key, df in tables.items():
+            _write_table(df, tmp / key, scenario.output.format)
+        (tmp / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
+        (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+        _check_out(out, args.force)
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)
@@ -147,40 +273,120 @@ def _write_tables(model, out: Path, force: bool) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run one model; print the summary; optionally write the tables."""
-    from simulation.model import SovereigntyModel
-
-    if args.steps < 0:
-        raise BadInput(f"--steps {args.steps}: allowed 0 or more")
-    params = _parse_set(args.set)
-    params.setdefault("max_steps", max(args.steps, 1))
-    try:
-        model = SovereigntyModel(
-            world=args.world,
-            n_states=args.n_states,
-            world_seed=args.world_seed,
-            initial_policy=args.initial_policy,
-            decision_rule=args.decision_rule,
-            rng=args.seed,
-            **params,
-        )
-    except (TypeError, ValueError) as exc:
-        raise BadInput(f"--set: {exc}") from exc
-    start = time.perf_counter()
-    model.run(args.steps)
-    seconds = time.perf_counter() - start
-    if args.out is not None:
-        _write_tables(model, args.out, args.force)
-    summary = summarize(model)
+    summary = summarize(tables["model"], tables["events"])
+    summary.update({"scenario": scenario.name, "seeds": seeds, "out": str(out), "seconds": seconds})
     if args.json:
-        print(json.dumps({**summary, "seconds": seconds}, indent=2))
+        print(json.dumps(summary, indent=2))
     elif not args.quiet:
-        _print_summary(summary, seconds)
-        if args.out is not None:
-            print(f"\ntables written to {args.out}/ (model.csv, agents.csv)")
+        _print_summary(summary)
     return 0
+
+
+SUMMARY_METRICS = (
+    "fragmentation",
+    "fragmentation_technical",
+    "fragmentation_data",
+    "modularity",
+    "mean_localization",
+    "mean_trade",
+    "mean_security",
+    "welfare",
+    "security_connectivity_balance",
+)
+
+
+def summarize(model: Any, events: Any) -> dict[str, Any]:
+    """Return the run summary of a scenario's tables.
+
+    Key metrics at the first and last step (mean over seeds), bloc GDP shares at the end, and
+    cyber-layer totals.
+    """
+    first = model[model.step == 0]
+    last = model.loc[model.groupby("seed").step.idxmax()]
+    metrics = {
+        k: {"start": float(first[k].mean()), "end": float(last[k].mean())} for k in SUMMARY_METRICS
+    }
+    shares = {
+        c[len("gdp_share_") :]: float(last[c].mean())
+        for c in model.columns
+        if c.startswith("gdp_share_")
+    }
+    out: dict[str, Any] = {
+        "steps": int(last.step.max()),
+        "metrics": metrics,
+        "gdp_shares_end": shares,
+    }
+    if "incidents" in model.columns:
+        attacks = events[events.event == "attack"]
+        n_seeds = max(1, model.seed.nunique())
+        out["cyber"] = {
+            "incidents_per_run": float(model.incidents.sum() / n_seeds),
+            "state_attacks_per_run": float(len(attacks) / n_seeds),
+            "attribution_rate": float(attacks.attributed.mean()) if len(attacks) else 0.0,
+            "vendor_bans_per_run": float((attacks.response == "vendor_ban").sum() / n_seeds),
+            "budapest_members_end": float(last.budapest_members.mean()),
+            "adequacy_pairs_end": float(last.adequacy_pairs.mean()),
+        }
+    return out
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    print(
+        f"sovsim: scenario {s['scenario']}, seeds {s['seeds']}, {s['steps']} steps, {s['seconds']:.2f} s"
+    )
+    print(f"\n{'metric (mean over seeds)':32s}{'start':>9s}{'end':>9s}")
+    for k, v in s["metrics"].items():
+        print(f"{k:32s}{v['start']:9.3f}{v['end']:9.3f}")
+    print("\nGDP share by ecosystem at the end:")
+    by_domain: dict[str, list[str]] = {}
+    for key, value in s["gdp_shares_end"].items():
+        option, domain = key.split("_", 1)
+        by_domain.setdefault(domain, []).append(f"{option} {value:5.1%}")
+    for domain, parts in by_domain.items():
+        print(f"  {domain:16s}" + "  ".join(parts))
+    if "cyber" in s:
+        c = s["cyber"]
+        print(
+            f"\nCyber: {c['incidents_per_run']:.0f} incidents per run, {c['state_attacks_per_run']:.0f} "
+            f"state-sponsored ({c['attribution_rate']:.0%} attributed, {c['vendor_bans_per_run']:.1f} "
+            f"vendor bans); Budapest members at the end {c['budapest_members_end']:.0f}; adequacy "
+            f"pairs {c['adequacy_pairs_end']:.0f}"
+        )
+    print(f"\nResults in {s['out']}/ (model, agents, events, scenario.toml, metadata.json)")
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List, show or document scenarios."""
+    from simulation import scenarios
+
+    if args.action == "list":
+        found = scenarios.list_scenarios()
+        width = max((len(n) for n, _, _ in found), default=4)
+        for name, _, question in found:
+            print(f"{name:{width}s}  {question}")
+        return 0
+    if args.action == "show":
+        scenario, path = scenarios.load(args.name)
+        print(f"# {scenario.name}: resolved from {path}\n{scenario.to_toml()}", end="")
+        return 0
+    print(scenarios.reference_markdown(), end="")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files; print one line per file; exit 2 if any is invalid."""
+    from simulation import scenarios
+
+    bad = 0
+    for name in args.files:
+        try:
+            scenario, path = scenarios.load(name)
+        except scenarios.ScenarioError as exc:
+            print(f"sovsim: error: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"ok: {path} ({scenario.name})")
+    return EXIT_BAD_INPUT if bad else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,14 +396,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    if args.command in RESERVED:
+        print(
+            f"sovsim {args.command}: {RESERVED[args.command]} is not available yet", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+    from simulation.scenarios import ScenarioError
+
+    commands = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate}
     try:
-        return cmd_run(args)
-    except BadInput as exc:
+        return commands[args.command](args)
+    except (BadInput, ScenarioError) as exc:
         if args.debug:
             raise
         print(f"sovsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("sovsim: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with contextlib.suppress(BrokenPipeError):
+        sys.exit(main())

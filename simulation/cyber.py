@@ -14,6 +14,7 @@ event table.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -685,17 +686,18 @@ class Shock:
     params: dict[str, Any]
 
 
-def validate_shocks(specs: Any, world: World) -> list[Shock]:
+def validate_shocks(specs: Any, world: World | Iterable[str]) -> list[Shock]:
     """Return shocks from dicts ``{"step": 5, "kind": "attack_wave", ...}``; raise ``ValueError``.
 
-    The message names the shock (its position), the key and what is allowed.
+    ``world`` is the world (or just its state codes) the shocks refer to. The message names the
+    shock (its position), the key and what is allowed.
     """
     if specs is None:
         return []
     if isinstance(specs, dict):
         specs = [specs]
     out = []
-    codes = set(world.iso3.tolist())
+    codes = set(world.iso3.tolist() if isinstance(world, World) else world)
     for n, spec in enumerate(specs):
         where = f"shocks[{n}]"
         if isinstance(spec, Shock):

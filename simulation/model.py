@@ -37,6 +37,7 @@ from simulation.agents import (
     DECISION_RULES,
     INITIAL_POLICIES,
     StateAgent,
+    apply_overrides,
     initial_policies,
     logit_weights,
 )
@@ -71,6 +72,8 @@ class SovereigntyModel(mesa.Model):
         Size and seed of a synthetic world.
     initial_policy : {"observed", "neutral", "random"}
         Starting profile (see :func:`simulation.agents.initial_policies`).
+    initial_overrides : dict or None
+        Starting options for chosen states, e.g. ``{"IND": {"5g": "us", "localization": "open"}}``.
     decision_rule : {"logit", "best", "imitate"}
         How revising states choose (see :mod:`simulation.agents`).
     temperature : float
@@ -106,6 +109,7 @@ class SovereigntyModel(mesa.Model):
         n_states: int = 200,
         world_seed: int = 0,
         initial_policy: str = "observed",
+        initial_overrides: dict[str, dict[str, str]] | None = None,
         decision_rule: str = "logit",
         temperature: float = 0.02,
         revision_rate: float = 0.2,
@@ -153,6 +157,7 @@ class SovereigntyModel(mesa.Model):
         self.changed = 0
 
         self.align, self.loc = initial_policies(self.world, initial_policy, self.rng)
+        apply_overrides(self.world, self.align, self.loc, initial_overrides)
         self.events: list[dict] = []
         self.cyber: cyber.CyberState | None = None
         self.view = self.world
