@@ -383,8 +383,9 @@ def attacks(
     state_rate, criminal_rate = attack_rates(world, cs, align, cp, domain_weight, step)
     state_n = rng.poisson(state_rate)
     criminal_n = rng.poisson(criminal_rate)
-    per_incident = damage_per_incident(world, cs, cp)
-    attribute_p = attribution_probability(world, cs, cp)
+    if state_n.any() or criminal_n.any():
+        per_incident = damage_per_incident(world, cs, cp)
+        attribute_p = attribution_probability(world, cs, cp)
     hurt = np.zeros(world.n)
     events: list[dict] = []
     stats = {f"incidents_{s}": 0.0 for s in SECTORS} | {f"damage_{s}": 0.0 for s in SECTORS}

@@ -55,9 +55,12 @@ def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} {value!r}: allowed {', '.join(allowed)}")
 
 
-def _check_range(name: str, value: float, low: float, high: float) -> None:
-    if not np.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{name} = {value!r}: allowed {low} to {high}")
+def _check_range(name: str, value: Any, low: float, high: float) -> None:
+    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool
+    )
+    if not number or not np.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} = {value!r}: allowed a number from {low} to {high}")
 
 
 class SovereigntyModel(mesa.Model):
@@ -181,6 +184,7 @@ class SovereigntyModel(mesa.Model):
             agent_reporters=AGENT_REPORTERS if collect_agents else None,
         )
         self.datacollector.collect(self)
+        self.running = self.max_steps > 0
 
     def _update_terms(self) -> None:
         cond = None if self.cyber is None else self.cyber.conditions()
@@ -239,6 +243,7 @@ class SovereigntyModel(mesa.Model):
             self.steps,
             self.view,
         )
+        g5_before, adequate_before = self.align[:, 0].copy(), cs.adequate.copy()
         events = self.events
         for shock in self.shocks:
             if shock.step == step:
@@ -247,19 +252,19 @@ class SovereigntyModel(mesa.Model):
                 if controls is not None:
                     self.params = replace(self.params, export_controls=controls)
         events += cyber.patron_diplomacy(view, cs, self.align, cp, step)
-        before = self.align[:, 0].copy()
         events += cyber.attacks(view, cs, self.align, cp, self.params.interop_weights, rng, step)
         events += cyber.revise_sharing(view, cs, self.align, cp, rng, step)
         events += cyber.revise_coalitions(view, cs, cp, rng, step)
         events += cyber.diffuse_rules(view, cs, self.align, self.loc, cp, rng, step)
         self._update_terms()
-        banned = np.flatnonzero(self.align[:, 0] != before)
+        banned = np.flatnonzero(self.align[:, 0] != g5_before)  # vendor bans
         for i in banned:
             self.states[i].sync_policy()
         self.next_align[:] = self.align
-        if len(banned) or self.decision_rule == "imitate":
+        pairs_changed = bool((cs.adequate != adequate_before).any())
+        if len(banned) or pairs_changed or self.decision_rule == "imitate":
             self.evaluation = payoffs.evaluate(view, self.align, self.loc, self.params, self.terms)
-        else:  # option values need the profile's aggregates (unchanged) and the new terms
+        else:  # same profile and adequacy pairs: only the terms changed
             self.evaluation = replace(self.evaluation, terms=self.terms)
 
     def run(self, steps: int | None = None) -> SovereigntyModel:
@@ -283,8 +288,10 @@ class SovereigntyModel(mesa.Model):
         Columns: ``step, iso3, align_5g, align_semiconductors, align_ai, localization, trade,
         security, economy, sovereignty, utility``. Empty if ``collect_agents`` is off.
         """
-        raw = self.datacollector.get_agent_vars_dataframe()
         columns = ["step", "iso3", *POLICY, *PAYOFFS]
+        if not self.datacollector.agent_reporters:
+            return pd.DataFrame(columns=columns)
+        raw = self.datacollector.get_agent_vars_dataframe()
         if raw.empty:
             return pd.DataFrame(columns=columns)
         steps = raw.index.get_level_values("Step").to_numpy()

@@ -86,6 +86,24 @@ class PayoffParams:
             )
         if len(self.domain_weight) != len(DOMAINS) or len(self.vendor_risk) != len(DOMAINS):
             raise ValueError("payoff parameters domain_weight and vendor_risk need 3 values each")
+        shares = (
+            self.cross_bloc_compat,
+            self.hybrid_compat,
+            self.eu_us_ai_compat,
+            self.eu_cn_ai_compat,
+            *self.flow,
+            self.adequacy_flow,
+        )
+        if not all(0.0 <= v <= 1.0 for v in shares):
+            raise ValueError("payoff parameters: compatibilities and flows must lie in [0, 1]")
+        if any(a < b for a, b in zip(self.flow, self.flow[1:], strict=False)):
+            raise ValueError(
+                f"payoff parameter flow: must not increase with localization, got {self.flow}"
+            )
+        if not self.flow[2] <= self.adequacy_flow <= self.flow[0]:
+            raise ValueError(
+                "payoff parameter adequacy_flow: allowed between flow[2] (sectoral) and flow[0] (open)"
+            )
         if min(self.domain_weight) < 0 or sum(self.domain_weight) <= 0:
             raise ValueError("payoff parameter domain_weight: allowed non-negative values, sum > 0")
         blocs = tuple(len(ECOSYSTEMS[d]) - 1 for d in DOMAINS)

@@ -99,7 +99,7 @@ def random_params(rng: np.random.Generator, **overrides) -> PayoffParams:
         "eu_us_ai_compat": u(),
         "eu_cn_ai_compat": u(),
         "flow": flow,
-        "adequacy_flow": u(),
+        "adequacy_flow": u(flow[2], flow[0]),
         "weight_trade": u(0, 2),
         "weight_security": u(0, 2),
         "weight_economy": u(0, 2),
@@ -202,4 +202,3 @@ TINY3_LOC = np.array([3, 1, 0])
 def tiny3():
     """The worked example: (world, align, loc, params)."""
     return tiny3_world(), TINY3_ALIGN.copy(), TINY3_LOC.copy(), PayoffParams(**TINY3_PARAMS)
-
