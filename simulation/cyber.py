@@ -112,6 +112,10 @@ class CyberParams:
                 raise ValueError(
                     f"cyber parameter {f.name}: must be finite and >= 0, got {value!r}"
                 )
+        for name in ("patron_targets", "inducement_duration"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ValueError(f"cyber parameter {name}: must be a whole number, got {value!r}")
         for name in ("sector_weights", "sector_damage"):
             if len(getattr(self, name)) != len(SECTORS):
                 raise ValueError(
@@ -590,7 +594,8 @@ def diffuse_rules(
 
     Each step a state without GDPR-style rules adopts them with probability
     ``brussels_rate * eu_dependence``; a GDPR-style state outside the EEA without adequacy gets an
-    adequacy decision with probability ``adequacy_rate * eu_dependence``. Adequacy is revoked when
+    adequacy decision with probability ``adequacy_rate * eu_dependence`` unless it is barred; it is
+    barred, and an adequacy decision revoked, when
     the state moves to strict localization or to China's AI-governance regime (government access
     to data, as in the Court of Justice's Schrems rulings).
     """
@@ -599,15 +604,13 @@ def diffuse_rules(
     draws = rng.random((2, world.n))
     adopt = ~cs.gdpr_style & (draws[0] < cp.brussels_rate * dep)
     cs.gdpr_style |= adopt
-    grant = cs.gdpr_style & ~cs.adequate & ~world.eea & (draws[1] < cp.adequacy_rate * dep)
-    revoke = (
-        cs.adequate
-        & ~world.eea
-        & (
-            (loc == LOCALIZATION.index("strict"))
-            | (align[:, DOMAINS.index("ai")] == ECOSYSTEMS["ai"].index("cn"))
-        )
+    barred = (loc == LOCALIZATION.index("strict")) | (
+        align[:, DOMAINS.index("ai")] == ECOSYSTEMS["ai"].index("cn")
     )
+    grant = (
+        cs.gdpr_style & ~cs.adequate & ~world.eea & ~barred & (draws[1] < cp.adequacy_rate * dep)
+    )
+    revoke = cs.adequate & ~world.eea & barred
     cs.adequate |= grant
     cs.adequate &= ~revoke
     for i in np.flatnonzero(adopt):
@@ -709,15 +712,18 @@ def validate_shocks(specs: Any, world: World | Iterable[str]) -> list[Shock]:
             )
         spec = dict(spec)
         kind = spec.pop("kind", None)
-        if kind not in SHOCK_KINDS:
+        if not isinstance(kind, str) or kind not in SHOCK_KINDS:
             hint = difflib.get_close_matches(str(kind), SHOCK_KINDS, n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ValueError(
                 f"{where}.kind: {kind!r} unknown{extra}; allowed {', '.join(SHOCK_KINDS)}"
             )
         step = spec.pop("step", None)
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise ValueError(f"{where}.step: {step!r}; allowed a whole number >= 0")
+        if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
+            raise ValueError(
+                f"{where}.step: {step!r}; allowed a whole number >= 1 (the first step)"
+            )
+        step = int(step)
         allowed = SHOCK_KINDS[kind]
         for key in spec:
             if key not in allowed:
@@ -748,7 +754,13 @@ def _check_shock_value(where: str, key: str, value: Any, rule: Any, codes: set[s
             raise ValueError(f"{where}.{key}: {value!r}; allowed a number from {low} to {high}")
         if not low <= value <= high:
             raise ValueError(f"{where}.{key}: {value!r}; allowed {low} to {high}")
-        return int(value) if isinstance(low, int) and isinstance(high, int) else float(value)
+        if isinstance(low, int) and isinstance(high, int):
+            if value != int(value):
+                raise ValueError(
+                    f"{where}.{key}: {value!r}; allowed a whole number from {low} to {high}"
+                )
+            return int(value)
+        return float(value)
     if isinstance(rule, tuple):
         if value not in rule:
             hint = difflib.get_close_matches(str(value), rule, n=1)
@@ -756,14 +768,14 @@ def _check_shock_value(where: str, key: str, value: Any, rule: Any, codes: set[s
             raise ValueError(f"{where}.{key}: {value!r} unknown{extra}; allowed {', '.join(rule)}")
         return value
     if key == "state":
-        if value not in codes:
+        if not isinstance(value, str) or value not in codes:
             raise ValueError(f"{where}.state: unknown state code {value!r}")
         return value
     if value == "all" and "all" in rule:
         return value
     if not isinstance(value, list | tuple) or not value:
         raise ValueError(f"{where}.{key}: {value!r}; allowed {rule}")
-    unknown = [v for v in value if v not in codes]
+    unknown = [v for v in value if not isinstance(v, str) or v not in codes]
     if unknown:
         hint = difflib.get_close_matches(str(unknown[0]), codes, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -820,8 +832,9 @@ def apply_shock(
     if p["action"] == "grant":
         cs.gdpr_style[i] = cs.adequate[i] = True
         return [_event(step, "adequacy_granted", "EU", p["state"])], None
-    if not world.eea[i]:
-        cs.adequate[i] = False
+    if world.eea[i] or not cs.adequate[i]:
+        return [], None  # EEA members keep the GDPR itself; nothing to revoke otherwise
+    cs.adequate[i] = False
     return [_event(step, "adequacy_revoked", "EU", p["state"])], None
 
 

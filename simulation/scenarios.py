@@ -397,7 +397,12 @@ def reference_markdown() -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    lines += ["## `[[shocks]]`", "", "Each shock has `step` (a whole number >= 0) and `kind`:", ""]
+    lines += [
+        "## `[[shocks]]`",
+        "",
+        "Each shock has `step` (a whole number >= 1: it happens at the start of that step) and `kind`:",
+        "",
+    ]
     lines += ["| kind | keys and allowed values |", "|---|---|"]
     for kind, keys in cyber.SHOCK_KINDS.items():
         parts = []
