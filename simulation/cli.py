@@ -37,8 +37,15 @@ EXAMPLES = """examples:
   sovsim validate scenarios/*.toml             check files without running them
 """
 
+BATCH_EXAMPLES = """examples:
+  sovsim batch export-controls                       scenarios/experiments/export-controls.toml
+  sovsim batch export-controls --workers 2           on two local worker processes
+  sovsim batch sobol-fragmentation --dask local      on a local Dask cluster
+  sovsim batch sobol-fragmentation --dask tcp://scheduler:8786 --store /shared/results/sobol
+  sovsim batch export-controls --retry-failed        rerun the runs that failed
+"""
+
 RESERVED = {
-    "batch": "scenario batches (sweeps, replicates, sensitivity)",
     "plot": "figures of fragmentation outcomes",
     "app": "the workshop browser app",
 }
@@ -97,10 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios", help="list, show or document scenarios", formatter_class=fmt, epilog=EXAMPLES
     )
     ssub = scen.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ssub.add_parser("list", help="the named scenarios and the question each asks")
-    show = ssub.add_parser("show", help="a scenario fully resolved, as TOML")
+    ssub.add_parser(
+        "list",
+        help="the named scenarios and the question each asks",
+        epilog=EXAMPLES,
+        formatter_class=fmt,
+    )
+    show = ssub.add_parser(
+        "show", help="a scenario fully resolved, as TOML", epilog=EXAMPLES, formatter_class=fmt
+    )
     show.add_argument("name", help="scenario name or .toml file")
-    ssub.add_parser("reference", help="print the scenario file reference (Markdown)")
+    ssub.add_parser(
+        "reference",
+        help="print the scenario file reference (Markdown)",
+        epilog=EXAMPLES,
+        formatter_class=fmt,
+    )
 
     val = sub.add_parser(
         "validate",
@@ -109,6 +128,38 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
     )
     val.add_argument("files", nargs="+", help="scenario files or names")
+
+    batch = sub.add_parser(
+        "batch",
+        help="run an experiment: scenarios x design x replicates",
+        description=(
+            "Run every run of an experiment (scenarios x parameter design x replicates) into a "
+            "store folder, on local worker processes or a Dask cluster. Results are written as runs "
+            "finish; running the same command again after an interruption runs only what is "
+            "missing."
+        ),
+        epilog=BATCH_EXAMPLES,
+        formatter_class=fmt,
+    )
+    batch.add_argument(
+        "experiment", help="experiment .toml file or name under scenarios/experiments"
+    )
+    batch.add_argument("--store", type=Path, help="results folder (default: results/batches/NAME)")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: all cores)",
+    )
+    batch.add_argument(
+        "--dask", metavar="ADDRESS", help="a Dask scheduler address, or 'local' for a local cluster"
+    )
+    batch.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    batch.add_argument(
+        "--force", action="store_true", help="discard a store that holds another experiment"
+    )
+    batch.add_argument("--quiet", action="store_true", help="print nothing on success")
+    batch.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     for name, what in RESERVED.items():
         sub.add_parser(name, help=f"{what} (not yet available)", add_help=True)
@@ -136,7 +187,15 @@ def _git_revision() -> str:
     if out.returncode != 0:
         return "unknown"
     dirty = subprocess.run(
-        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        [
+            "git",
+            "--no-optional-locks",
+            "-C",
+            str(root),
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+        ],
         capture_output=True,
         text=True,
         timeout=5,
@@ -172,6 +231,9 @@ def _apply_sets(raw: dict[str, Any], items: list[str]) -> None:
 def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out}: is a file; allowed: a new or empty folder")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise BadInput(f"--out {out}: {parent} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise BadInput(f"--out {out}: folder is not empty; use --force to replace it")
 
@@ -247,7 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "steps": steps,
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_seconds": round(seconds, 3),
-        "command": ["sovsim", *sys.argv[1:]],
+        "command": ["sovsim", *args.argv],
         "git_revision": _git_revision(),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -355,6 +417,70 @@ def _print_summary(s: dict[str, Any]) -> None:
     print(f"\nResults in {s['out']}/ (model, agents, events, scenario.toml, metadata.json)")
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run an experiment into a store; print what was done."""
+    from simulation import batch
+
+    if args.workers < 1:
+        raise BadInput(f"--workers {args.workers}: allowed 1 or more")
+    exp, _ = batch.load_experiment(args.experiment)
+    store = args.store if args.store is not None else Path("results") / "batches" / exp.name
+    executor, closers = None, []
+    if args.dask:
+        from distributed import Client, LocalCluster
+
+        if args.dask == "local":
+            cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True)
+            closers.append(cluster.close)
+            client = Client(cluster)
+        else:
+            client = Client(args.dask)
+        closers.insert(0, client.close)
+        executor = client.get_executor(pure=False)
+    show_bar = not (args.quiet or args.json) and sys.stderr.isatty()
+    try:
+        summary = batch.run_batch(
+            args.experiment,
+            store,
+            workers=args.workers,
+            executor=executor,
+            retry_failed=args.retry_failed,
+            force=args.force,
+            progress=show_bar,
+        )
+    finally:
+        for close in closers:
+            close()
+    result = {
+        "experiment": exp.name,
+        "store": str(summary.store),
+        "runs": summary.total,
+        "done": summary.done,
+        "failed": summary.failed,
+        "skipped": summary.skipped,
+        "wall_seconds": round(summary.seconds, 3),
+        "interrupted": summary.interrupted,
+        "errors": summary.errors[:20],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif not args.quiet or summary.failed or summary.interrupted:
+        print(
+            f"sovsim batch {exp.name}: {summary.done} runs done, {summary.failed} failed, "
+            f"{summary.skipped} already complete (of {summary.total}) in {summary.seconds:.1f} s; "
+            f"results in {summary.store}/"
+        )
+        for line in summary.errors[:5]:
+            print(f"  failed: {line}")
+        if summary.failed:
+            print("  rerun them with --retry-failed; tracebacks are in failed/")
+        if summary.interrupted:
+            print("  interrupted: run the same command again to finish the missing runs")
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    return 1 if summary.failed else 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List, show or document scenarios."""
     from simulation import scenarios
@@ -392,7 +518,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sovsim`` command."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -401,12 +529,18 @@ def main(argv: list[str] | None = None) -> int:
             f"sovsim {args.command}: {RESERVED[args.command]} is not available yet", file=sys.stderr
         )
         return EXIT_BAD_INPUT
+    from simulation.batch import BatchError
     from simulation.scenarios import ScenarioError
 
-    commands = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate}
+    commands = {
+        "run": cmd_run,
+        "batch": cmd_batch,
+        "scenarios": cmd_scenarios,
+        "validate": cmd_validate,
+    }
     try:
         return commands[args.command](args)
-    except (BadInput, ScenarioError) as exc:
+    except (BadInput, ScenarioError, BatchError) as exc:
         if args.debug:
             raise
         print(f"sovsim: error: {exc}", file=sys.stderr)

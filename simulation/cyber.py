@@ -5,7 +5,8 @@ a :class:`CyberState` (hostility, perceived threat, the intelligence-sharing net
 memberships, GDPR-style rules and adequacy decisions, patron inducements and pressure), and each
 mechanism is a function that takes that state, the world, the current profile, the parameters and
 a random generator, updates the state and returns the events it produced. The model calls them in
-the order of :data:`MECHANISMS`; ``docs/ODD.md`` gives every formula.
+the order of :meth:`simulation.model.SovereigntyModel._foreign_policy`; ``docs/ODD.md`` gives
+every formula.
 
 Events are dicts with the columns of :data:`EVENT_COLUMNS`; the model collects them into a tidy
 event table.
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.parameters import check_value
 from simulation.payoffs import Conditions
 from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, stack_shares
 
@@ -105,22 +107,19 @@ class CyberParams:
     pressure: float = 0.05
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            values = value if isinstance(value, tuple) else (value,)
-            if not all(np.isfinite(float(v)) and float(v) >= 0 for v in values):
+        """Check every value against its documented range; messages start with the name."""
+        for name in ("sector_weights", "sector_damage"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or len(value) != len(SECTORS):
                 raise ValueError(
-                    f"cyber parameter {f.name}: must be finite and >= 0, got {value!r}"
+                    f"{name}: {value!r}; allowed {len(SECTORS)} numbers (energy, finance, health)"
                 )
         for name in ("patron_targets", "inducement_duration"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise ValueError(f"cyber parameter {name}: must be a whole number, got {value!r}")
-        for name in ("sector_weights", "sector_damage"):
-            if len(getattr(self, name)) != len(SECTORS):
-                raise ValueError(
-                    f"cyber parameter {name}: needs {len(SECTORS)} values (energy, finance, health)"
-                )
+                raise ValueError(f"{name}: {value!r}; allowed a whole number")
+        for f in fields(self):
+            check_value(f.name, getattr(self, f.name))
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -376,7 +375,8 @@ def attacks(
     """Draw this step's incidents, attribute them, and apply the victims' responses.
 
     An attributed state-sponsored attack raises the victim's hostility toward the attacker's bloc
-    by ``hostility_shock`` (its intelligence partners by ``partner_spillover`` of that) and triggers
+    by ``hostility_shock`` (its intelligence partners outside the attacker's camp by
+    ``partner_spillover`` of that) and triggers
     a response: a *vendor ban* (the victim drops the attacker's 5G ecosystem for the hybrid one)
     when the damage is at least ``vendor_ban_damage`` and the victim runs that ecosystem;
     *sanctions* when the victim's hostility reaches ``sanction_hostility``; otherwise *public
@@ -409,7 +409,8 @@ def attacks(
             if attributed:
                 stats["attributed"] += 1
                 cs.hostility[i, k] = min(1.0, cs.hostility[i, k] + cp.hostility_shock)
-                partners = np.flatnonzero(cs.sharing[i])
+                # partners outside the attacker's camp share the attribution
+                partners = np.flatnonzero(cs.sharing[i] & (world.affinity[:, k] < 0.5))
                 cs.hostility[partners, k] = np.minimum(
                     1.0, cs.hostility[partners, k] + cp.partner_spillover * cp.hostility_shock
                 )
@@ -771,7 +772,7 @@ def _check_shock_value(where: str, key: str, value: Any, rule: Any, codes: set[s
         if not isinstance(value, str) or value not in codes:
             raise ValueError(f"{where}.state: unknown state code {value!r}")
         return value
-    if value == "all" and "all" in rule:
+    if value == "all" and rule.startswith("all "):
         return value
     if not isinstance(value, list | tuple) or not value:
         raise ValueError(f"{where}.{key}: {value!r}; allowed {rule}")
@@ -784,9 +785,12 @@ def _check_shock_value(where: str, key: str, value: Any, rule: Any, codes: set[s
 
 
 def apply_shock(
-    world: World, cs: CyberState, shock: Shock, step: int
+    world: World, cs: CyberState | None, shock: Shock, step: int
 ) -> tuple[list[dict], float | None]:
-    """Apply one shock; return its events and a new export-control level if it sets one."""
+    """Apply one shock; return its events and a new export-control level if it sets one.
+
+    ``cs`` may be ``None`` (no cyber layer) for export-control shocks.
+    """
     p = shock.params
     if shock.kind == "attack_wave":
         targets = (

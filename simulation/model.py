@@ -11,13 +11,16 @@ Story::
 
 Each step:
 
-1. each state revises its policy with probability ``revision_rate`` (drawn from the model's
-   ``rng``): each
-   sees the utility of its 144 options against the current profile, minus switching costs, and
-   chooses by the decision rule (states revise simultaneously);
-2. the new profile is evaluated (payoffs of every state) and the metrics are computed;
-3. the DataCollector records model and agent variables;
-4. the model stops (``running = False``) when no state has changed policy for ``patience`` steps, or
+1. foreign policy (the cyber layer, :meth:`SovereigntyModel._foreign_policy`): scheduled shocks,
+   patron diplomacy, cyberattacks with attribution and responses, intelligence-sharing and
+   coalition revisions, the spread of GDPR-style rules and adequacy decisions; these change the
+   conditions (hostility, threat, inducements, pressure, adequacy) under which payoffs are valued;
+2. each state revises its policy with probability ``revision_rate`` (drawn from the model's
+   ``rng``): it sees the utility of its 144 options against the current profile, minus switching
+   costs, and chooses by the decision rule (states revise simultaneously);
+3. the new profile is evaluated (payoffs of every state) and the metrics are computed;
+4. the DataCollector records model and agent variables;
+5. the model stops (``running = False``) when no state has changed policy for ``patience`` steps, or
    at ``max_steps``.
 """
 
@@ -149,6 +152,9 @@ class SovereigntyModel(mesa.Model):
             **{k: v for k, v in params.items() if k in cyber.CyberParams.names()}
         )
         self.shocks = cyber.validate_shocks(shocks, self.world)
+        needs_layer = [s.kind for s in self.shocks if s.kind != "export_controls"]
+        if needs_layer and not cyber_layer:
+            raise ValueError(f"shocks: {needs_layer[0]} needs the cyber layer (cyber_layer=True)")
         self.decision_rule = decision_rule
         self.temperature = float(temperature)
         self.revision_rate = float(revision_rate)
@@ -206,6 +212,13 @@ class SovereigntyModel(mesa.Model):
         start_align, start_loc = self.align.copy(), self.loc.copy()
         if self.cyber is not None:
             self._foreign_policy()
+        else:  # without the layer only export-control shocks apply
+            for shock in self.shocks:
+                if shock.step == self.steps:
+                    self.params = replace(self.params, export_controls=shock.params["level"])
+                    self.events += cyber.apply_shock(self.world, None, shock, self.steps)[0]
+                    self._update_terms()
+                    self.evaluation = replace(self.evaluation, terms=self.terms)
         revising = np.flatnonzero(self.rng.random(self.world.n) < self.revision_rate)
         if len(revising):
             if self.decision_rule != "imitate":

@@ -31,6 +31,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from simulation.parameters import check_value
 from simulation.world import (
     BLOCS,
     DOMAINS,
@@ -76,41 +77,36 @@ class PayoffParams:
     innovation_loss: float = 0.2
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not all(np.isfinite(v) for v in _flatten(value)):
-                raise ValueError(f"payoff parameter {f.name}: must be finite, got {value!r}")
-        if len(self.flow) != N_LEVELS:
+        """Check every value against its documented range and the rules that span values.
+
+        Messages start with the parameter's name: ``"flow: ...; allowed ..."``.
+        """
+        for name, size in (("flow", N_LEVELS), ("domain_weight", 3), ("vendor_risk", 3)):
+            if not isinstance(getattr(self, name), tuple) or len(getattr(self, name)) != size:
+                raise ValueError(f"{name}: {getattr(self, name)!r}; allowed {size} numbers")
+        blocs = tuple(len(ECOSYSTEMS[d]) - 1 for d in DOMAINS)
+        if (
+            not isinstance(self.vendor_cost, tuple)
+            or tuple(len(c) for c in self.vendor_cost) != blocs
+        ):
             raise ValueError(
-                f"payoff parameter flow: needs {N_LEVELS} values, got {len(self.flow)}"
+                f"vendor_cost: {self.vendor_cost!r}; allowed {blocs} numbers per domain "
+                "(5G: us, cn; semiconductors: us, cn; AI: us, cn, eu)"
             )
-        if len(self.domain_weight) != len(DOMAINS) or len(self.vendor_risk) != len(DOMAINS):
-            raise ValueError("payoff parameters domain_weight and vendor_risk need 3 values each")
-        shares = (
-            self.cross_bloc_compat,
-            self.hybrid_compat,
-            self.eu_us_ai_compat,
-            self.eu_cn_ai_compat,
-            *self.flow,
-            self.adequacy_flow,
-        )
-        if not all(0.0 <= v <= 1.0 for v in shares):
-            raise ValueError("payoff parameters: compatibilities and flows must lie in [0, 1]")
+        for f in fields(self):
+            check_value(f.name, getattr(self, f.name))
         if any(a < b for a, b in zip(self.flow, self.flow[1:], strict=False)):
             raise ValueError(
-                f"payoff parameter flow: must not increase with localization, got {self.flow}"
+                f"flow: {self.flow!r}; allowed values that do not increase with localization"
             )
         if not self.flow[2] <= self.adequacy_flow <= self.flow[0]:
             raise ValueError(
-                "payoff parameter adequacy_flow: allowed between flow[2] (sectoral) and flow[0] (open)"
+                f"adequacy_flow: {self.adequacy_flow!r}; allowed from flow[2] (sectoral, "
+                f"{self.flow[2]}) to flow[0] (open, {self.flow[0]})"
             )
-        if min(self.domain_weight) < 0 or sum(self.domain_weight) <= 0:
-            raise ValueError("payoff parameter domain_weight: allowed non-negative values, sum > 0")
-        blocs = tuple(len(ECOSYSTEMS[d]) - 1 for d in DOMAINS)
-        if tuple(len(c) for c in self.vendor_cost) != blocs:
+        if sum(self.domain_weight) <= 0:
             raise ValueError(
-                f"payoff parameter vendor_cost: needs {blocs} values per domain "
-                "(5G: us, cn; semiconductors: us, cn; AI: us, cn, eu)"
+                f"domain_weight: {self.domain_weight!r}; allowed non-negative weights with a positive sum"
             )
 
     @property
@@ -123,12 +119,6 @@ class PayoffParams:
     def names(cls) -> tuple[str, ...]:
         """Return the parameter names."""
         return tuple(f.name for f in fields(cls))
-
-
-def _flatten(value: object) -> list[float]:
-    if isinstance(value, tuple | list):
-        return [v for item in value for v in _flatten(item)]
-    return [float(value)]
 
 
 @functools.cache
@@ -228,9 +218,9 @@ class Conditions:
         ``(N,)`` perceived cyber threat; the security value of data control is multiplied by
         ``1 + threat``.
     subsidy : numpy.ndarray or None
-        ``(N, 3)`` inducement a patron pays per unit of its bloc's share in an option (economy).
+        ``(N, 3)`` inducement a patron pays per unit of its bloc's share in a 5G option (economy).
     pressure : numpy.ndarray or None
-        ``(N, 3)`` security cost a patron imposes per unit of a bloc's share in an option.
+        ``(N, 3)`` security cost a patron attaches per unit of a bloc's share in a 5G option.
     """
 
     hostility: np.ndarray | None = None
@@ -245,6 +235,7 @@ class Layout:
 
     kernel: np.ndarray
     shares: np.ndarray
+    shares_5g: np.ndarray
     risk: np.ndarray
     cost: np.ndarray
     industry: np.ndarray
@@ -257,7 +248,7 @@ def layout(p: PayoffParams) -> Layout:
     """Return the constants that turn per-state arrays into per-option-column terms.
 
     ``kernel``: block-diagonal ``w_d K_d``; ``shares``: ``(3, 10)`` share of each bloc in each
-    option; ``risk``: vendor risk of the option's domain; ``cost``: vendor (and dual-stack) cost;
+    option (``shares_5g``: the 5G columns only); ``risk``: vendor risk of the option's domain; ``cost``: vendor (and dual-stack) cost;
     ``industry``: ``(10, 10)`` map from domestic capacity per bloc option to support per option;
     ``denied_cn`` / ``denied_us``: share of China's / the US bloc's chips in semiconductor options.
     """
@@ -284,9 +275,11 @@ def layout(p: PayoffParams) -> Layout:
         if DOMAINS[d] == "semiconductors":
             denied_cn[sl] = s[:, BLOCS.index("cn")]
             denied_us[sl] = s[:, BLOCS.index("us")]
-    for a in (kernel, share, risk, cost, industry, denied_cn, denied_us):
+    share_5g = np.zeros_like(share)
+    share_5g[:, slices[DOMAINS.index("5g")]] = share[:, slices[DOMAINS.index("5g")]]
+    for a in (kernel, share, share_5g, risk, cost, industry, denied_cn, denied_us):
         a.flags.writeable = False
-    return Layout(kernel, share, risk, cost, industry, denied_cn, denied_us)
+    return Layout(kernel, share, share_5g, risk, cost, industry, denied_cn, denied_us)
 
 
 def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Terms:
@@ -301,10 +294,10 @@ def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Term
     economy = p.industry_weight * (world.tech @ lay.industry) - lay.cost
     denied = lay.denied_cn + hostility[:, 0:1] * lay.denied_us
     economy -= p.frontier_value * p.export_controls * denied
-    if cond.pressure is not None:
-        security -= cond.pressure @ lay.shares
+    if cond.pressure is not None:  # patrons act on 5G vendors only
+        security -= cond.pressure @ lay.shares_5g
     if cond.subsidy is not None:
-        economy += cond.subsidy @ lay.shares
+        economy += cond.subsidy @ lay.shares_5g
     control = p.localization_security * CONTROL
     return Terms(
         phi=flow_permission(p),

@@ -77,9 +77,9 @@ def state_payoff(
         security -= p.vendor_risk[d] * (1 - p.capacity_mitigation * world.capacity[i]) * exposure
         for b in range(len(BLOCS)):
             security += p.patron_value * share[b] * world.affinity[i, b]
-            if cond.pressure is not None:
+            if cond.pressure is not None and dom == "5g":
                 security -= cond.pressure[i, b] * share[b]
-            if cond.subsidy is not None:
+            if cond.subsidy is not None and dom == "5g":
                 economy += cond.subsidy[i, b] * share[b]
         if tie_total > 0:
             shared = sum(_tie(world, i, j) * ks[d][opt, align[j, d]] for j in range(n))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 import os
 import tomllib
 from pathlib import Path
@@ -23,11 +24,12 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from simulation import cyber, payoffs
 from simulation.agents import DECISION_RULES, INITIAL_POLICIES
-from simulation.parameters import PARAMETERS, Parameter
+from simulation.model import SovereigntyModel
+from simulation.parameters import PARAMETERS
 from simulation.world import DOMAINS, ECOSYSTEMS, LOCALIZATION, read_states
 
 PROJECT_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -37,89 +39,125 @@ class ScenarioError(ValueError):
     """A scenario file problem, reported in one line: ``file: key: what is allowed``."""
 
 
-# --- the schema ----------------------------------------------------------------------------------
+# --- the schema ------------------------------------------------------------------------------------
+
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
 
-def _field(name: str, default: Any) -> Any:
+def _as_tuple(value: Any) -> Any:
+    """Let TOML arrays (lists) stand for tuples, nested ones too, before strict validation."""
+    if isinstance(value, list):
+        return tuple(_as_tuple(v) for v in value)
+    return value
+
+
+def _field(name: str, default: Any, **kwargs: Any) -> Any:
     """Return a pydantic ``Field`` for parameter ``name`` with its documented metadata."""
     info = PARAMETERS[name]
-    extra = {"kind": info.kind, "unit": info.unit, "range": info.range, "source": info.source}
-    return Field(default, description=info.meaning, json_schema_extra=extra)
+    extra = {
+        "parameter": name,
+        "kind": info.kind,
+        "unit": info.unit,
+        "range": info.range,
+        "source": info.source,
+    }
+    return Field(default, description=info.meaning, json_schema_extra=extra, **kwargs)
 
 
-def _annotation(info: Parameter, default: Any) -> Any:
-    """Return the type of a parameter: numbers bounded by its range, tuples element-wise."""
+def _annotation(name: str, default: Any) -> Any:
+    """Return the type of parameter ``name``: strict scalars bounded by its range, tuples element-wise."""
+    info = PARAMETERS[name]
     bounds = {}
     if info.low is not None:
         bounds["ge"] = info.low
     if info.high is not None:
         bounds["le"] = info.high
-    number = Annotated[float, Field(**bounds)]
-    if isinstance(default, tuple) and default and isinstance(default[0], tuple):
-        return tuple[tuple[number, ...], ...]
-    if isinstance(default, tuple):
-        return tuple[tuple(number for _ in default)]
     if isinstance(default, bool):
         return bool
     if isinstance(default, int):
         return Annotated[int, Field(**bounds)]
+    number = Annotated[float, Field(**bounds)]
+    if isinstance(default, tuple) and default and isinstance(default[0], tuple):
+        inner = tuple[tuple(tuple[tuple(number for _ in row)] for row in default)]
+        return Annotated[inner, BeforeValidator(_as_tuple)]
+    if isinstance(default, tuple):
+        return Annotated[tuple[tuple(number for _ in default)], BeforeValidator(_as_tuple)]
     return number
 
 
 def _section_model(
-    name: str, params: Any, extra_fields: dict[str, Any] | None = None
+    name: str,
+    fields: dict[str, tuple[str, Any]],
+    doc: str,
+    extra_fields: dict[str, Any] | None = None,
 ) -> type[BaseModel]:
-    fields = dict(extra_fields or {})
-    for f in dataclasses.fields(params):
-        info = PARAMETERS[f.name]
-        fields[f.name] = (_annotation(info, f.default), _field(f.name, f.default))
-    return create_model(name, __config__=_STRICT, **fields)
+    """Return a strict pydantic model with one field per ``key: (parameter name, default)``."""
+    spec = dict(extra_fields or {})
+    for key, (param, default) in fields.items():
+        spec[key] = (_annotation(param, default), _field(param, default))
+    model = create_model(name, __config__=_STRICT, __doc__=doc, **spec)
+    return model
 
 
-_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+def _defaults(cls: Any) -> dict[str, tuple[str, Any]]:
+    return {f.name: (f.name, f.default) for f in dataclasses.fields(cls)}
 
 
-class WorldSection(BaseModel):
-    """Which world to simulate."""
+_MODEL_DEFAULTS = {
+    name: p.default for name, p in inspect.signature(SovereigntyModel.__init__).parameters.items()
+}
 
-    model_config = _STRICT
-    kind: Literal["default", "synthetic"] = _field("world", "default")
-    n_states: Annotated[int, Field(ge=10, le=10_000)] = _field("n_states", 200)
-    seed: Annotated[int, Field(ge=0)] = _field("world_seed", 0)
-
-
-class RunSection(BaseModel):
-    """How long and with which seeds."""
-
-    model_config = _STRICT
-    steps: Annotated[int, Field(ge=1, le=100_000)] = _field("steps", 100)
-    seeds: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] = _field("seeds", [42])
-
-
-class DecisionsSection(BaseModel):
-    """How states start and how they revise their policies."""
-
-    model_config = _STRICT
-    initial_policy: Literal[INITIAL_POLICIES] = _field("initial_policy", "observed")  # type: ignore[valid-type]
-    decision_rule: Literal[DECISION_RULES] = _field("decision_rule", "logit")  # type: ignore[valid-type]
-    temperature: Annotated[float, Field(ge=0, le=10)] = _field("temperature", 0.02)
-    revision_rate: Annotated[float, Field(ge=0, le=1)] = _field("revision_rate", 0.2)
-    switching_cost: Annotated[float, Field(ge=0, le=10)] = _field("switching_cost", 0.02)
-    imitation_scale: Annotated[float, Field(gt=0, le=10)] = _field("imitation_scale", 0.1)
-    patience: Annotated[int, Field(ge=1, le=100_000)] = _field("patience", 10)
-
-
-class OutputSection(BaseModel):
-    """What a run writes."""
-
-    model_config = _STRICT
-    format: Literal["parquet", "csv"] = _field("format", "parquet")
-    collect_agents: bool = _field("collect_agents", True)
-
-
-PayoffsSection = _section_model("PayoffsSection", payoffs.PayoffParams)
+WorldSection = _section_model(
+    "WorldSection",
+    {"n_states": ("n_states", _MODEL_DEFAULTS["n_states"]), "seed": ("world_seed", 0)},
+    "Which world to simulate.",
+    {"kind": (Literal["default", "synthetic"], _field("world", "default"))},
+)
+RunSection = _section_model(
+    "RunSection",
+    {"steps": ("steps", 100)},
+    "How long and with which seeds.",
+    {
+        "seeds": (
+            Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)],
+            _field("seeds", [42]),
+        )
+    },
+)
+DecisionsSection = _section_model(
+    "DecisionsSection",
+    {
+        name: (name, _MODEL_DEFAULTS[name])
+        for name in (
+            "temperature",
+            "revision_rate",
+            "switching_cost",
+            "imitation_scale",
+            "patience",
+        )
+    },
+    "How states start and how they revise their policies.",
+    {
+        "initial_policy": (Literal[INITIAL_POLICIES], _field("initial_policy", "observed")),  # type: ignore[valid-type]
+        "decision_rule": (Literal[DECISION_RULES], _field("decision_rule", "logit")),  # type: ignore[valid-type]
+    },
+)
+OutputSection = _section_model(
+    "OutputSection",
+    {"collect_agents": ("collect_agents", True)},
+    "What a run writes.",
+    {"format": (Literal["parquet", "csv"], _field("format", "parquet"))},
+)
+PayoffsSection = _section_model(
+    "PayoffsSection",
+    _defaults(payoffs.PayoffParams),
+    "Payoff parameters (:class:`~simulation.payoffs.PayoffParams`).",
+)
 CyberSection = _section_model(
-    "CyberSection", cyber.CyberParams, {"enabled": (bool, _field("cyber_layer", True))}
+    "CyberSection",
+    _defaults(cyber.CyberParams),
+    "The cyber foreign-policy layer (:class:`~simulation.cyber.CyberParams`).",
+    {"enabled": (bool, _field("cyber_layer", True))},
 )
 
 
@@ -279,6 +317,14 @@ def validate(raw: dict[str, Any], path: Path | str = "<scenario>") -> Scenario:
         _check_overrides(scenario.initial_overrides, codes)
     except ValueError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
+    # rules that span several keys (flows non-increasing, vendor_cost shape, ...)
+    for section, cls in (("payoffs", payoffs.PayoffParams), ("cyber", cyber.CyberParams)):
+        values = getattr(scenario, section).model_dump()
+        values.pop("enabled", None)
+        try:
+            cls(**values)
+        except ValueError as exc:
+            raise ScenarioError(f"{path}: {section}.{exc}") from None
     return scenario
 
 
@@ -305,14 +351,17 @@ def _check_overrides(overrides: dict[str, dict[str, str]], codes: list[str]) -> 
                 )
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, Any]:
+    """Return the model that holds the key at ``loc`` and that key's pydantic field (or None)."""
     model: Any = Scenario
+    parent, found = None, None
     for part in loc:
-        field = getattr(model, "model_fields", {}).get(part) if isinstance(part, str) else None
-        if field is None:
-            return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-        model = field.annotation
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(part, str) or fields is None or part not in fields:
+            break
+        parent, found = model, fields[part]
+        model = found.annotation
+    return parent, found
 
 
 def _describe(err: dict[str, Any], raw: dict[str, Any]) -> str:
@@ -320,21 +369,22 @@ def _describe(err: dict[str, Any], raw: dict[str, Any]) -> str:
     loc = tuple(err["loc"])
     key = ".".join(str(p) for p in loc) or "(top level)"
     kind = err["type"]
+    given = err.get("input")
     if kind == "extra_forbidden":
-        parent = _model_at(loc[:-1])
-        known = list(parent.model_fields) if parent else []
+        container = _field_at(loc[:-1])[1] if len(loc) > 1 else None
+        table = container.annotation if container is not None else Scenario
+        known = list(getattr(table, "model_fields", {}))
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
         return f"{key}: unknown key{extra}; allowed {', '.join(known)}"
-    info = PARAMETERS.get(str(loc[-1])) if loc else None
-    for part in reversed(loc):
-        if isinstance(part, str) and part in PARAMETERS:
-            info = PARAMETERS[part]
-            break
-    allowed = f"; allowed {info.range}" + (f" ({info.unit})" if info.unit else "") if info else ""
-    given = err.get("input")
+    _, f = _field_at(loc)
+    meta = (f.json_schema_extra or {}) if f is not None else {}
+    allowed = ""
+    if meta.get("range"):
+        unit = meta.get("unit", "")
+        allowed = f"; allowed {meta['range']}" + (f" ({unit})" if unit and unit != "–" else "")
     if kind == "missing":
-        return f"{key}: missing; this key is required"
+        return f"{key}: missing{allowed or '; this key is required'}"
     if kind == "finite_number":
         return f"{key}: {given!r} is not a finite number{allowed}"
     if kind.startswith(("greater", "less")):
@@ -343,6 +393,8 @@ def _describe(err: dict[str, Any], raw: dict[str, Any]) -> str:
         return f"{key}: {given!r} is not allowed; {err['msg'].removeprefix('Input should be ')}"
     if kind == "string_pattern_mismatch":
         return f"{key}: {given!r}; allowed lower-case letters, digits, '-' and '_'"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{key}: {given!r} has the wrong type; {err['msg'].lower().removeprefix('input should be ')}{allowed}"
     return f"{key}: {err['msg'].lower()}, got {given!r}{allowed}"
 
 

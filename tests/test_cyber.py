@@ -327,7 +327,8 @@ def test_attribution_probability_clipped_to_unit_interval():
     rng = np.random.default_rng(0)
     cs2 = cyber.initial_state(w, np.zeros((40, 3), dtype=np.int64), high)
     cs2.budapest[:] = cs2.un_track[:] = rng.random(40) < 0.5
-    p2 = cyber.attribution_probability(w, cs2, cyber.CyberParams(attribution_coalition=5.0))
+    every = {f"attribution_{k}": 1.0 for k in ("base", "capacity", "sharing", "coalition")}
+    p2 = cyber.attribution_probability(w, cs2, cyber.CyberParams(**every))
     assert np.all((p2 >= 0) & (p2 <= 1)) and p2.max() == 1.0
 
 

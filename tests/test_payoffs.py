@@ -466,10 +466,15 @@ def test_pressure_and_subsidy_follow_stack_shares():
     )
     base = comps(w, [[CN, HYB, AI_HYB], [US, US, US]], [OPEN, OPEN], p)
     c = comps_cond(w, [[CN, HYB, AI_HYB], [US, US, US]], [OPEN, OPEN], cond, p)
-    # pressure: 5G cn .2 + semis hybrid (.1 + .2) / 2 + AI hybrid (.1 + .2 + 0) / 3 = .45
-    assert base["security"][0] - c["security"][0] == pytest.approx(0.45, abs=1e-12)
-    # subsidy: 5G cn .3 + semis hybrid .3 / 2 + AI hybrid (.3 + .06) / 3 = .57
-    assert c["economy"][0] - base["economy"][0] == pytest.approx(0.57, abs=1e-12)
+    # patrons act on 5G vendors only: pressure on 5G cn = .2 (semiconductor and AI options untouched)
+    assert base["security"][0] - c["security"][0] == pytest.approx(0.2, abs=1e-12)
+    # subsidy: 5G cn .3
+    assert c["economy"][0] - base["economy"][0] == pytest.approx(0.3, abs=1e-12)
+    hybrid_5g = comps_cond(w, [[HYB, HYB, AI_HYB], [US, US, US]], [OPEN, OPEN], cond, p)
+    hybrid_base = comps(w, [[HYB, HYB, AI_HYB], [US, US, US]], [OPEN, OPEN], p)
+    # a hybrid 5G stack is half US, half Chinese: pressure (.1 + .2) / 2, subsidy (0 + .3) / 2
+    assert hybrid_base["security"][0] - hybrid_5g["security"][0] == pytest.approx(0.15, abs=1e-12)
+    assert hybrid_5g["economy"][0] - hybrid_base["economy"][0] == pytest.approx(0.15, abs=1e-12)
     assert c["security"][1] == pytest.approx(base["security"][1], abs=1e-12)
 
 

@@ -1,0 +1,533 @@
+"""Scenario batches: designs, replicates, a resumable on-disk store, any ``Executor``.
+
+An *experiment* (TOML, e.g. ``scenarios/experiments/export-controls.toml``) names one or more
+scenarios, a parameter design (full grid, Latin hypercube or Sobol/Saltelli through SALib) and a
+number of replicates. Every (scenario, design point, replicate) is one *run* with a stable integer
+id. Replicate seeds come from ``numpy.random.SeedSequence(seed).spawn(replicates)`` and are shared
+by all scenarios and design points (common random numbers), so every result is identical whatever
+the number of workers or the order in which runs finish.
+
+Runs execute behind the ``concurrent.futures.Executor`` interface: in this process (one worker), a
+local process pool, or Dask distributed (``Client.get_executor(pure=False)``). Each worker writes
+its own results into the store, so nothing large travels back to the parent and its memory stays
+flat however many runs there are::
+
+    STORE/experiment.toml      the resolved experiment
+    STORE/manifest.json        what the store holds (experiment name and hash, run count, version)
+    STORE/design.parquet       one row per run: run_id, scenario, point, replicate, seed, parameters
+    STORE/model/part-RUN.parquet    per-step model variables of each run
+    STORE/agents/part-RUN.parquet   final agent variables of each run
+    STORE/events/part-RUN.parquet   the event table of each run
+    STORE/done/RUN.json        written last: the run is complete
+    STORE/failed/RUN.json      the traceback and parameters of a failed run
+
+Starting the same experiment again runs only what is missing (``--retry-failed`` also reruns the
+failed ones); a different experiment is refused unless ``force`` is given.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulation import scenarios
+
+TABLES = ("model", "agents", "events")
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class BatchError(ValueError):
+    """A problem with an experiment or a store, reported in one line."""
+
+
+# --- the experiment file ---------------------------------------------------------------------------
+
+
+class Range(BaseModel):
+    """A continuous parameter range for Latin-hypercube and Sobol designs."""
+
+    model_config = _STRICT
+    low: float
+    high: float
+
+
+class Design(BaseModel):
+    """How design points are drawn."""
+
+    model_config = _STRICT
+    method: Literal["grid", "lhs", "sobol"] = "grid"
+    samples: Annotated[int, Field(ge=1, le=1_000_000)] = 16
+    second_order: bool = False
+
+
+class Outputs(BaseModel):
+    """What each run keeps."""
+
+    model_config = _STRICT
+    agents: Literal["final", "none"] = "final"
+    events: bool = True
+
+
+class Experiment(BaseModel):
+    """Scenarios x design x replicates."""
+
+    model_config = _STRICT
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+    description: str = ""
+    scenarios: Annotated[list[str], Field(min_length=1)]
+    replicates: Annotated[int, Field(ge=1, le=100_000)] = 1
+    seed: Annotated[int, Field(ge=0)] = 0
+    steps: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    design: Design = Design()
+    parameters: dict[str, list[float | int | str | bool] | Range] = Field(default_factory=dict)
+    outputs: Outputs = Outputs()
+
+
+@dataclass
+class Run:
+    """One run of a batch: what to build and where it belongs in the design."""
+
+    run_id: int
+    scenario: str
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]
+    kwargs: dict[str, Any] = field(repr=False, default_factory=dict)
+    steps: int = 100
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
+    """Return the validated experiment in ``path`` (a file, or a name under scenarios/experiments)."""
+    p = Path(path)
+    if not p.suffix and not p.exists():
+        for d in scenarios.scenario_dirs():
+            candidate = d / "experiments" / f"{path}.toml"
+            if candidate.is_file():
+                p = candidate
+                break
+    raw = _read(p)
+    raw.setdefault("name", p.stem)
+    try:
+        exp = Experiment.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(x) for x in err["loc"])
+        raise BatchError(f"{p}: {key}: {err['msg'].lower()}, got {err.get('input')!r}") from None
+    return exp, p
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return scenarios.read_toml(path)
+    except scenarios.ScenarioError as exc:
+        raise BatchError(str(exc)) from None
+
+
+def design_points(exp: Experiment) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Return the design points (dicts of parameter values) and the SALib problem if sampled.
+
+    ``grid``: every combination of the listed values. ``lhs``: ``samples`` points of a Latin
+    hypercube over the ranges (SALib ``latin``). ``sobol``: Saltelli's scheme, ``samples * (2D + 2)``
+    points with second-order terms or ``samples * (D + 2)`` without (SALib ``sobol``).
+    """
+    names = list(exp.parameters)
+    if not names:
+        return [{}], None
+    if exp.design.method == "grid":
+        lists = []
+        for name, spec in exp.parameters.items():
+            if isinstance(spec, Range):
+                raise BatchError(f"parameters.{name}: a grid needs a list of values, got a range")
+            lists.append(spec)
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)], None
+    bounds = []
+    for name, spec in exp.parameters.items():
+        if not isinstance(spec, Range):
+            raise BatchError(
+                f"parameters.{name}: {exp.design.method} needs {{low = ..., high = ...}}"
+            )
+        if not spec.low < spec.high:
+            raise BatchError(f"parameters.{name}: low must be below high")
+        bounds.append([spec.low, spec.high])
+    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
+    if exp.design.method == "lhs":
+        from SALib.sample import latin
+
+        x = latin.sample(problem, exp.design.samples, seed=exp.seed)
+    else:
+        from SALib.sample import sobol
+
+        x = sobol.sample(
+            problem, exp.design.samples, calc_second_order=exp.design.second_order, seed=exp.seed
+        )
+    return [dict(zip(names, (float(v) for v in row), strict=True)) for row in x], problem
+
+
+def _set(raw: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    target = raw
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def plan(exp: Experiment, exp_path: Path) -> tuple[list[Run], dict[str, Any] | None]:
+    """Return every run of the experiment in id order, validated, and the SALib problem."""
+    points, problem = design_points(exp)
+    seeds = [
+        int(s.generate_state(1, dtype=np.uint32)[0])
+        for s in np.random.SeedSequence(exp.seed).spawn(exp.replicates)
+    ]
+    runs = []
+    run_id = 0
+    for name in exp.scenarios:
+        path = _scenario_path(name, exp_path)
+        base = scenarios.resolve_raw(path)
+        base.setdefault("name", path.stem)
+        for point, values in enumerate(points):
+            raw = json.loads(json.dumps(base))
+            for key, value in values.items():
+                if "." not in key:
+                    raise BatchError(
+                        f"{exp_path}: parameters.{key}: expected SECTION.KEY, e.g. payoffs.export_controls"
+                    )
+                _set(raw, key, _integral(key, value))
+            if exp.steps is not None:
+                _set(raw, "run.steps", exp.steps)
+            try:
+                scenario = scenarios.validate(raw, f"{exp_path} (scenario {name}, point {point})")
+            except scenarios.ScenarioError as exc:
+                raise BatchError(str(exc)) from None
+            for replicate, seed in enumerate(seeds):
+                kwargs = scenario.model_kwargs(seed)
+                kwargs["collect_agents"] = False
+                runs.append(
+                    Run(
+                        run_id,
+                        scenario.name,
+                        point,
+                        replicate,
+                        seed,
+                        values,
+                        kwargs,
+                        scenario.run.steps,
+                    )
+                )
+                run_id += 1
+    return runs, problem
+
+
+def _integral(key: str, value: Any) -> Any:
+    """Round sampled values of integer parameters (e.g. ``cyber.patron_targets``)."""
+    section, _, name = key.rpartition(".")
+    model = scenarios.SECTIONS.get(section)
+    f = model.model_fields.get(name) if model else None
+    if f is not None and isinstance(f.default, int) and not isinstance(f.default, bool):
+        return round(value)
+    return value
+
+
+def _scenario_path(name: str, exp_path: Path) -> Path:
+    local = exp_path.parent / name
+    for candidate in (local, local.with_suffix(".toml"), exp_path.parent.parent / f"{name}.toml"):
+        if candidate.is_file():
+            return candidate
+    try:
+        return scenarios.find(name)
+    except scenarios.ScenarioError as exc:
+        raise BatchError(f"{exp_path}: scenarios: {exc}") from None
+
+
+# --- running one run (in a worker) -----------------------------------------------------------------
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def execute(run: Run, store: str, outputs: dict[str, Any]) -> dict[str, Any]:
+    """Run one model and write its tables into ``store``; never raise (failures are recorded).
+
+    This is the function the executor calls; it returns only a small status dict.
+    """
+    from simulation.model import SovereigntyModel
+
+    root = Path(store)
+    start = time.perf_counter()
+    name = f"{run.run_id:07d}"
+    try:
+        model = SovereigntyModel(**run.kwargs)
+        model.run(run.steps)
+        model_df = model.model_dataframe()
+        model_df.insert(0, "run_id", run.run_id)
+        _atomic_parquet(model_df, root / "model" / f"part-{name}.parquet")
+        if outputs["agents"] == "final":
+            agents = model.policy_table()
+            agents.insert(0, "step", model.steps)
+            agents.insert(0, "run_id", run.run_id)
+            _atomic_parquet(agents, root / "agents" / f"part-{name}.parquet")
+        if outputs["events"]:
+            events = model.event_dataframe()
+            events.insert(0, "run_id", run.run_id)
+            _atomic_parquet(
+                events.astype({"attributed": "boolean"}), root / "events" / f"part-{name}.parquet"
+            )
+        seconds = time.perf_counter() - start
+        _write_json(root / "done" / f"{name}.json", {"run_id": run.run_id, "seconds": seconds})
+        (root / "failed" / f"{name}.json").unlink(missing_ok=True)
+        return {"run_id": run.run_id, "status": "done", "seconds": seconds}
+    except Exception as exc:  # a failing run must not stop the batch
+        record = {
+            "run_id": run.run_id,
+            "scenario": run.scenario,
+            "point": run.point,
+            "replicate": run.replicate,
+            "seed": run.seed,
+            "parameters": {k: _jsonable(v) for k, v in run.values.items()},
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+        }
+        _write_json(root / "failed" / f"{name}.json", record)
+        return {"run_id": run.run_id, "status": "failed", "error": record["error"]}
+
+
+def _jsonable(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- the store -------------------------------------------------------------------------------------
+
+
+def experiment_hash(exp: Experiment, runs: list[Run]) -> str:
+    """Return a hash of what the experiment runs: its settings and every run's arguments."""
+    h = hashlib.sha256(exp.model_dump_json().encode())
+    for r in runs:
+        h.update(json.dumps([r.run_id, r.kwargs, r.steps], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def prepare_store(
+    store: Path, exp: Experiment, exp_path: Path, runs: list[Run], force: bool
+) -> None:
+    """Create or reopen a store; refuse one that holds a different experiment unless ``force``."""
+    digest = experiment_hash(exp, runs)
+    manifest_path = store / "manifest.json"
+    if store.exists() and not store.is_dir():
+        raise BatchError(
+            f"--store {store}: is a file; allowed: a new folder or a store of this experiment"
+        )
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if old.get("hash") != digest:
+            if not force:
+                raise BatchError(
+                    f"--store {store}: holds experiment {old.get('experiment')!r} with other settings; "
+                    "use another --store, or --force to discard it and start over"
+                )
+            shutil.rmtree(store)
+    elif store.is_dir() and any(store.iterdir()):
+        if not force:
+            raise BatchError(
+                f"--store {store}: folder is not empty and is not a sovsim store; use --force"
+            )
+        shutil.rmtree(store)
+    for sub in (*TABLES, "done", "failed"):
+        (store / sub).mkdir(parents=True, exist_ok=True)
+    for stray in store.glob("*/.*.tmp-*"):  # left by a killed worker
+        stray.unlink(missing_ok=True)
+    if not manifest_path.exists():
+        design = pd.DataFrame(
+            [
+                {
+                    "run_id": r.run_id,
+                    "scenario": r.scenario,
+                    "point": r.point,
+                    "replicate": r.replicate,
+                    "seed": r.seed,
+                    **r.values,
+                }
+                for r in runs
+            ]
+        )
+        _atomic_parquet(design, store / "design.parquet")
+        (store / "experiment.toml").write_bytes(exp_path.read_bytes())
+        from simulation.cli import _version
+
+        _write_json(
+            manifest_path,
+            {
+                "experiment": exp.name,
+                "hash": digest,
+                "runs": len(runs),
+                "design": exp.design.model_dump(),
+                "parameters": list(exp.parameters),
+                "scenarios": exp.scenarios,
+                "replicates": exp.replicates,
+                "seed": exp.seed,
+                "sovsim": _version("sovsim"),
+            },
+        )
+
+
+def completed(store: Path) -> set[int]:
+    """Return the ids of the runs whose results are complete."""
+    return {int(p.stem) for p in (store / "done").glob("*.json")}
+
+
+def failed(store: Path) -> set[int]:
+    """Return the ids of the runs recorded as failed."""
+    return {int(p.stem) for p in (store / "failed").glob("*.json")}
+
+
+# --- running a batch -------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchSummary:
+    """What a batch call did."""
+
+    store: Path
+    total: int
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def run_batch(
+    experiment: str | Path,
+    store: str | Path,
+    *,
+    workers: int = 1,
+    executor: cf.Executor | None = None,
+    retry_failed: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    window: int | None = None,
+) -> BatchSummary:
+    """Run every missing run of ``experiment`` into ``store``; return what happened.
+
+    ``workers`` sizes a local process pool (1 runs in this process); pass ``executor`` (any
+    ``concurrent.futures.Executor``, e.g. Dask's ``client.get_executor(pure=False)``) to run
+    elsewhere. At most ``window`` runs (default ``4 x workers``) are in flight at once, so memory
+    stays flat for any number of runs.
+    """
+    exp, exp_path = load_experiment(experiment)
+    runs, _ = plan(exp, exp_path)
+    store = Path(store)
+    prepare_store(store, exp, exp_path, runs, force)
+    done_ids = completed(store)
+    skip = done_ids | (set() if retry_failed else failed(store))
+    pending = [r for r in runs if r.run_id not in skip]
+    summary = BatchSummary(store=store, total=len(runs), skipped=len(runs) - len(pending))
+    outputs = exp.outputs.model_dump()
+    start = time.perf_counter()
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(pending), disable=not progress, unit="run", desc=exp.name)
+    own_pool = executor is None and workers > 1
+    pool = _process_pool(workers) if own_pool else executor
+    try:
+        if pool is None:
+            for run in pending:
+                _account(summary, execute(run, str(store), outputs))
+                bar.update(1)
+        else:
+            limit = window or 4 * max(workers, 1)
+            queue = iter(pending)
+            inflight: set[cf.Future] = set()
+            while True:
+                for run in itertools.islice(queue, limit - len(inflight)):
+                    inflight.add(pool.submit(execute, run, str(store), outputs))
+                if not inflight:
+                    break
+                finished, inflight = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    _account(summary, fut.result())
+                    bar.update(1)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        bar.close()
+        if own_pool:
+            pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """Return a local pool whose workers fork from a clean server that has imported sovsim.
+
+    ``forkserver`` avoids forking this (possibly multi-threaded) process; the preload makes each
+    worker start with the model already imported.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["simulation.batch", "simulation.model"])
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _account(summary: BatchSummary, result: dict[str, Any]) -> None:
+    if result["status"] == "done":
+        summary.done += 1
+    else:
+        summary.failed += 1
+        summary.errors.append(f"run {result['run_id']}: {result['error']}")
+
+
+# --- reading a store -------------------------------------------------------------------------------
+
+
+def load_batch(store: str | Path, table: str = "model") -> pd.DataFrame:
+    """Return one table of a store as a tidy DataFrame joined with the design.
+
+    Columns: ``run_id, scenario, point, replicate, seed``, the design's parameters, then the
+    table's own columns (for ``model``: ``step`` and every metric). Only complete runs are read.
+    """
+    if table not in TABLES:
+        raise BatchError(f"table {table!r}: allowed {', '.join(TABLES)}")
+    store = Path(store)
+    if not (store / "manifest.json").exists():
+        raise BatchError(f"{store}: not a sovsim batch store (no manifest.json)")
+    design = pd.read_parquet(store / "design.parquet")
+    ids = sorted(completed(store))
+    files = [store / table / f"part-{i:07d}.parquet" for i in ids]
+    files = [f for f in files if f.exists()]
+    if not files:
+        return design.iloc[0:0]
+    frames = [pd.read_parquet(f) for f in files]
+    data = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else frames[0]
+    )
+    return (
+        design.merge(data, on="run_id", how="inner")
+        .sort_values(["run_id"], kind="stable")
+        .reset_index(drop=True)
+    )
