@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from simulation.parameters import check_value
-from simulation.payoffs import Conditions
+from simulation.payoffs import Conditions, one_hot
 from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, stack_shares
 
 SECTORS: tuple[str, ...] = ("energy", "finance", "health")
@@ -192,15 +192,17 @@ class CyberState:
         )
 
 
+_SHARES = np.hstack([s.T for s in stack_shares()])
+"""``(3 blocs, 10 option columns)``: each bloc's share of each option's stack."""
+
+
 # --- initial state -------------------------------------------------------------------------------
 
 
 def bloc_exposure(align: np.ndarray, p_domain_weight: np.ndarray) -> np.ndarray:
     """Return ``(N, 3)``: the weighted share of each bloc's technology in each state's stack."""
-    out = np.zeros((len(align), len(BLOCS)))
-    for d, share in enumerate(stack_shares()):
-        out += p_domain_weight[d] * share[align[:, d]]
-    return out
+    weights = np.repeat(np.asarray(p_domain_weight), [len(ECOSYSTEMS[d]) for d in DOMAINS])
+    return one_hot(align) @ (weights[:, None] * _SHARES.T)
 
 
 def sharing_value(
@@ -217,9 +219,9 @@ def sharing_value(
     (1 - mean |h_i - h_j| over the US and Chinese blocs) - cost``, each with its weight.
     """
     m, w = world.groups, world.group_weight
-    ties = np.einsum("kg,g,kg->k", m[rows], w, m[cols])
-    overlap = np.mean(align[rows] == align[cols], axis=1)
-    trust = 1.0 - np.mean(np.abs(hostility[rows, :2] - hostility[cols, :2]), axis=1)
+    ties = (m[rows] * m[cols]) @ w
+    overlap = (align[rows] == align[cols]).sum(axis=1) / align.shape[1]
+    trust = 1.0 - 0.5 * np.abs(hostility[rows, :2] - hostility[cols, :2]).sum(axis=1)
     return (
         cp.sharing_ties * ties
         + cp.sharing_ecosystem * overlap
@@ -307,17 +309,12 @@ def attack_rates(
     times any active wave's intensity. Criminal: ``rate * (1 - shield capacity_i) * sector
     weight``.
     """
-    exposure = bloc_exposure(align, domain_weight)
+    exposure = bloc_exposure(align, domain_weight)[:, :2]  # the attacking blocs: us, cn
     weak = 1.0 - cp.capacity_shield * world.capacity
     sw = np.asarray(cp.sector_weights)
-    state = np.zeros((world.n, len(ATTACKER_BLOCS), len(SECTORS)))
-    for b, bloc in enumerate(ATTACKER_BLOCS):
-        k = BLOCS.index(bloc)
-        outsider = world.affinity[:, k] < 0.5
-        base = (
-            cp.state_attack_rate * cs.hostility[:, k] * (cp.exposure_floor + exposure[:, k]) * weak
-        )
-        state[:, b, :] = (base * outsider)[:, None] * sw[None, :]
+    outsider = world.affinity[:, :2] < 0.5
+    base = cp.state_attack_rate * cs.hostility[:, :2] * (cp.exposure_floor + exposure) * outsider
+    state = (base * weak[:, None])[:, :, None] * sw
     for wave in cs.waves:
         if wave.until > step:
             state[:, wave.bloc, wave.sector] *= np.where(wave.targets, wave.intensity, 1.0)

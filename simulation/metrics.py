@@ -19,7 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.payoffs import Evaluation, PayoffParams, compat_matrices, flow_permission, split_dot
+from simulation.payoffs import (
+    Evaluation,
+    PayoffParams,
+    compat_matrices,
+    flow_permission,
+    layout,
+    one_hot,
+    split_dot,
+)
 from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
 
 
@@ -36,11 +44,8 @@ def fragmentation(ev: Evaluation) -> float:
 
 def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to ecosystem incompatibility alone (all data flows open)."""
-    inflow = world.gravity @ ev.onehot
-    w = p.interop_weights
-    kept = 0.0
-    for d, (k, sl) in enumerate(zip(compat_matrices(p), column_slices(), strict=True)):
-        kept += w[d] * np.sum(ev.onehot[:, sl] * (inflow[:, sl] @ k))
+    # sum_ij G_ij C_ij with C_ij = onehot_i' (block-diagonal w_d K_d) onehot_j
+    kept = np.sum(ev.onehot * ((world.gravity @ ev.onehot) @ layout(p).kernel))
     return float(1.0 - kept / ev.potential.sum())
 
 
@@ -99,7 +104,7 @@ def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
     comm = profile_ids(ev.align)
     present = np.flatnonzero(np.bincount(comm, minlength=N_PROFILES))
     member = (comm[:, None] == present[None, :]).astype(float)
-    phi = flow_permission(p)
+    phi = ev.terms.phi
     f0, f1 = phi[0, ev.loc][:, None], phi[1, ev.loc][:, None]
     inside0, inside1 = split_dot(world, f0 * member, f1 * member)
     w_cc = np.sum(member * (f0 * inside0 + f1 * inside1), axis=0)
@@ -107,19 +112,25 @@ def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
     return float(np.sum(w_cc / total - (k_c / total) ** 2))
 
 
+OPTION_KEYS = tuple(f"{opt}_{dom}" for dom in DOMAINS for opt in ECOSYSTEMS[dom])
+"""``"{option}_{domain}"`` names of the 10 option columns, in column order."""
+
+
+def option_shares(onehot: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Return the ``(10,)`` share of states (or of ``weights``) on each option column."""
+    if weights is None:
+        return onehot.mean(axis=0)
+    w = np.asarray(weights, dtype=float)
+    return (w / w.sum()) @ onehot
+
+
 def bloc_shares(align: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
     """Return the share of states (or of ``weights``, e.g. GDP) on each option of each domain.
 
     Keys are ``"{option}_{domain}"``, e.g. ``"us_5g"`` or ``"hybrid_ai"``.
     """
-    w = np.ones(len(align)) if weights is None else np.asarray(weights, dtype=float)
-    w = w / w.sum()
-    out = {}
-    for d, dom in enumerate(DOMAINS):
-        counts = np.bincount(align[:, d], weights=w, minlength=len(ECOSYSTEMS[dom]))
-        for k, opt in enumerate(ECOSYSTEMS[dom]):
-            out[f"{opt}_{dom}"] = float(counts[k])
-    return out
+    shares = option_shares(one_hot(np.asarray(align)), weights)
+    return dict(zip(OPTION_KEYS, shares.tolist(), strict=True))
 
 
 def effective_ecosystems(align: np.ndarray, weights: np.ndarray) -> dict[str, float]:
@@ -128,10 +139,14 @@ def effective_ecosystems(align: np.ndarray, weights: np.ndarray) -> dict[str, fl
     ``s_b`` is bloc ``b``'s share of ``weights`` (GDP), a hybrid state's weight split over the blocs
     by its stack shares. 1 means one ecosystem; 2 two of equal weight.
     """
-    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    return _effective(option_shares(one_hot(np.asarray(align)), weights))
+
+
+def _effective(gdp_shares: np.ndarray) -> dict[str, float]:
+    """Effective number of ecosystems from the ``(10,)`` GDP shares of the option columns."""
     out = {}
-    for d, (dom, share) in enumerate(zip(DOMAINS, stack_shares(), strict=True)):
-        s = w @ share[align[:, d]]
+    for dom, share, sl in zip(DOMAINS, stack_shares(), column_slices(), strict=True):
+        s = gdp_shares[sl] @ share
         out[dom] = float(1.0 / np.sum(s**2))
     return out
 
@@ -156,6 +171,9 @@ def security_connectivity_balance(ev: Evaluation, p: PayoffParams) -> float:
 def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
     """Return every model-level metric of a profile as a flat dict (the model reporters)."""
     comps = ev.components
+    means = np.mean(
+        [comps[k] for k in ("trade", "security", "economy", "sovereignty", "utility")], axis=1
+    )
     out = {
         "fragmentation": fragmentation(ev),
         "fragmentation_technical": fragmentation_technical(world, ev, p),
@@ -163,19 +181,20 @@ def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
         "digital_trade": float(realised_exchange(ev).sum()),
         "modularity": modularity(world, ev, p),
         "mean_localization": mean_localization(ev.loc),
-        "mean_trade": float(np.mean(comps["trade"])),
-        "mean_security": float(np.mean(comps["security"])),
-        "mean_economy": float(np.mean(comps["economy"])),
-        "mean_sovereignty": float(np.mean(comps["sovereignty"])),
-        "welfare": float(np.mean(comps["utility"])),
+        "mean_trade": float(means[0]),
+        "mean_security": float(means[1]),
+        "mean_economy": float(means[2]),
+        "mean_sovereignty": float(means[3]),
+        "welfare": float(means[4]),
         "security_connectivity_balance": security_connectivity_balance(ev, p),
     }
-    out.update({f"share_{k}": v for k, v in bloc_shares(ev.align).items()})
-    out.update({f"gdp_share_{k}": v for k, v in bloc_shares(ev.align, world.gdp).items()})
-    out.update(
-        {
-            f"effective_ecosystems_{k}": v
-            for k, v in effective_ecosystems(ev.align, world.gdp).items()
-        }
-    )
+    counts = option_shares(ev.onehot).tolist()
+    gdp = option_shares(ev.onehot, world.gdp)
+    out.update(zip(SHARE_KEYS, counts, strict=True))
+    out.update(zip(GDP_SHARE_KEYS, gdp.tolist(), strict=True))
+    out.update({f"effective_ecosystems_{k}": v for k, v in _effective(gdp).items()})
     return out
+
+
+SHARE_KEYS = tuple(f"share_{k}" for k in OPTION_KEYS)
+GDP_SHARE_KEYS = tuple(f"gdp_share_{k}" for k in OPTION_KEYS)

@@ -158,10 +158,8 @@ def flow_permission(p: PayoffParams) -> np.ndarray:
 
 def one_hot(align: np.ndarray) -> np.ndarray:
     """Return the ``(N, 10)`` one-hot encoding of an ``(N, 3)`` alignment array."""
-    n = align.shape[0]
-    x = np.zeros((n, sum(len(ECOSYSTEMS[d]) for d in DOMAINS)))
-    for d, sl in enumerate(column_slices()):
-        x[np.arange(n), sl.start + align[:, d]] = 1.0
+    x = np.zeros((align.shape[0], N_COLUMNS))
+    np.put_along_axis(x, option_columns(align), 1.0, axis=1)
     return x
 
 
@@ -174,13 +172,12 @@ def split_dot(world: World, x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray,
     """
     e = world.eea.astype(float)[:, None]
     q = world.adequate.astype(float)[:, None]
-    k0, k1 = x0.shape[1], x1.shape[1]
+    k0 = x0.shape[1]
     prod = world.gravity @ np.hstack([x0, q * x0, e * x0, q * x1, e * x1])
     gx0, gqx0, gex0 = prod[:, :k0], prod[:, k0 : 2 * k0], prod[:, 2 * k0 : 3 * k0]
-    gqx1, gex1 = prod[:, 3 * k0 : 3 * k0 + k1], prod[:, 3 * k0 + k1 :]
-    inside0 = e * gqx0 + q * gex0 - e * gex0
-    inside1 = e * gqx1 + q * gex1 - e * gex1
-    return gx0 - inside0, inside1
+    gqx1, gex1 = prod[:, 3 * k0 : 3 * k0 + x1.shape[1]], prod[:, 3 * k0 + x1.shape[1] :]
+    only_q = q - e  # adequate but not EEA: e q' + q e' - e e' = e q' + (q - e) e'
+    return gx0 - (e * gqx0 + only_q * gex0), e * gqx1 + only_q * gex1
 
 
 @dataclass(frozen=True)
@@ -357,23 +354,21 @@ def evaluate(
     align = np.asarray(align, dtype=np.int64)
     loc = np.asarray(loc, dtype=np.int64)
     onehot = one_hot(align)
-    x0 = t.phi[0, loc][:, None] * onehot
-    x1 = t.phi[1, loc][:, None] * onehot
-    inflow = np.stack(split_dot(world, x0, x1))
+    phi = t.phi[:, loc]  # (2, N): own flow permission outside / inside adequacy pairs
+    inflow = np.stack(split_dot(world, phi[0][:, None] * onehot, phi[1][:, None] * onehot))
     value = inflow @ t.trade_kernel
     safe_ties = np.where(t.tie_total > 0, t.tie_total, 1.0)
     partner = (world.ties_dot(onehot) @ t.partner_kernel) / safe_ties[:, None]
-    cols = option_columns(align)
-    rows = np.arange(world.n)[:, None]
-    own = t.phi[0, loc] * value[0][rows, cols].sum(axis=1) + t.phi[1, loc] * value[1][
-        rows, cols
-    ].sum(axis=1)
-    trade = own / np.where(t.potential > 0, t.potential, 1.0)
-    r = rows[:, 0]
+    # each state's own options: sum over its three columns of each (N, 10) table
+    trade0, trade1, security, economy = (
+        np.stack([value[0], value[1], partner + t.security, t.economy]) * onehot
+    ).sum(axis=2)
+    r = np.arange(len(loc))
+    own = phi[0] * trade0 + phi[1] * trade1
     comps = {
-        "trade": trade,
-        "security": (partner + t.security)[rows, cols].sum(axis=1) + t.level_security[r, loc],
-        "economy": t.economy[rows, cols].sum(axis=1) + t.level_economy[r, loc],
+        "trade": own / np.where(t.potential > 0, t.potential, 1.0),
+        "security": security + t.level_security[r, loc],
+        "economy": economy + t.level_economy[r, loc],
         "sovereignty": t.level_sovereignty[r, loc],
     }
     comps["utility"] = utility(comps, p)

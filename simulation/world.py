@@ -215,9 +215,13 @@ class World:
         costs ``O(N G)`` instead of ``O(N^2)``.
         """
         m, w = self.groups, self.group_weight
-        full = m @ (w[:, None] * (m.T @ x)) if x.ndim == 2 else m @ (w * (m.T @ x))
-        self_tie = (m * m) @ w
-        return full - (self_tie[:, None] * x if x.ndim == 2 else self_tie * x)
+        if x.ndim == 2:
+            return m @ (w[:, None] * (m.T @ x)) - self._self_tie[:, None] * x
+        return m @ (w * (m.T @ x)) - self._self_tie * x
+
+    @functools.cached_property
+    def _self_tie(self) -> np.ndarray:
+        return (self.groups * self.groups) @ self.group_weight
 
     def ties_row(self, i: int) -> np.ndarray:
         """Return row ``i`` of the security-tie matrix ``T`` (``T_ii = 0``)."""
