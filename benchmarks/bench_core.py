@@ -28,14 +28,14 @@ import time
 import numpy as np
 
 
-def default_world_run(repeats: int) -> dict:
+def default_world_run(repeats: int, cyber_layer: bool) -> dict:
     from simulation import SovereigntyModel
 
-    SovereigntyModel(rng=0).run(5)  # warm caches (default world, imports)
+    SovereigntyModel(rng=0, cyber_layer=cyber_layer).run(5)  # warm caches (default world, imports)
     run_only, build_and_run = [], []
     for seed in range(repeats):
         t0 = time.perf_counter()
-        model = SovereigntyModel(rng=seed)
+        model = SovereigntyModel(rng=seed, cyber_layer=cyber_layer)
         t1 = time.perf_counter()
         model.run(100)
         t2 = time.perf_counter()
@@ -77,14 +77,14 @@ def vectorized_vs_loop(n: int, repeats: int) -> dict:
     }
 
 
-def scaling_child(n: int, steps: int) -> None:
+def scaling_child(n: int, steps: int, cyber_layer: bool) -> None:
     """Run in a fresh process: build a synthetic world of ``n`` states and time its steps."""
     from simulation import SovereigntyModel, synthetic_world
 
     t0 = time.perf_counter()
     world = synthetic_world(n, seed=0)
     t1 = time.perf_counter()
-    model = SovereigntyModel(world=world, rng=1, max_steps=steps + 1)
+    model = SovereigntyModel(world=world, rng=1, max_steps=steps + 1, cyber_layer=cyber_layer)
     t2 = time.perf_counter()
     times = []
     for _ in range(steps):
@@ -110,20 +110,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, N up to 3,000")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cyber", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        scaling_child(args.child, args.steps)
+        scaling_child(args.child, args.steps, args.cyber)
         return
 
     repeats = 5 if args.quick else 21
-    d = default_world_run(repeats)
     print("1. Default world (55 states), 100 steps, one process, imports excluded")
-    print(
-        f"   median run(100):          {d['run_100_steps_s'] * 1000:8.1f} ms"
-        f"  ({d['repeats']} seeds)"
-    )
-    print(f"   median build + run(100):  {d['build_and_run_s'] * 1000:8.1f} ms")
+    print(f"   {'':24s}{'run(100) ms':>14s}{'build + run ms':>16s}   ({repeats} seeds, medians)")
+    for layer in (False, True):
+        d = default_world_run(repeats, layer)
+        label = "core + cyber layer" if layer else "core (cyber_layer off)"
+        print(
+            f"   {label:24s}{d['run_100_steps_s'] * 1000:14.1f}{d['build_and_run_s'] * 1000:16.1f}"
+        )
 
     v = vectorized_vs_loop(200, 10 if args.quick else 50)
     print("\n2. Payoffs of every state, N = 200: vectorized against the plain-loop reference")
@@ -134,30 +136,33 @@ def main() -> None:
     )
 
     sizes = [100, 300, 1000, 3000] if args.quick else [100, 300, 1000, 3000, 10000]
-    print("\n3. Synthetic worlds: median step time and peak memory (fresh process per N)")
+    print("\n3. Synthetic worlds: median step time and peak memory (fresh process per N and layer)")
     print(
-        f"   {'N':>6s} {'world build s':>14s} {'model init s':>13s}"
+        f"   {'N':>6s} {'layer':>6s} {'world build s':>14s} {'model init s':>13s}"
         f" {'step ms':>9s} {'peak RSS MB':>12s}"
     )
-    rows = []
+    rows: dict[bool, list[dict]] = {False: [], True: []}
     for n in sizes:
-        steps = 3 if n >= 10000 else args.steps
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(n), "--steps", str(steps)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append(r)
-        print(
-            f"   {n:6d} {r['world_s']:14.2f} {r['model_init_s']:13.2f} "
-            f"{r['step_median_s'] * 1000:9.1f} {r['peak_rss_mb']:12.0f}"
-        )
-    if len(rows) >= 2:
-        a, b = rows[-2], rows[-1]
-        exponent = np.log(b["step_median_s"] / a["step_median_s"]) / np.log(b["n"] / a["n"])
-        print(f"   step time grows as N^{exponent:.2f} between N = {a['n']} and N = {b['n']}")
+        for layer in (False, True):
+            steps = 3 if n >= 10000 else args.steps
+            cmd = [sys.executable, __file__, "--child", str(n), "--steps", str(steps)]
+            out = subprocess.run(
+                [*cmd, *(["--cyber"] if layer else [])], check=True, capture_output=True, text=True
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            rows[layer].append(r)
+            print(
+                f"   {n:6d} {'on' if layer else 'off':>6s} {r['world_s']:14.2f} "
+                f"{r['model_init_s']:13.2f} {r['step_median_s'] * 1000:9.1f} {r['peak_rss_mb']:12.0f}"
+            )
+    for layer, rs in rows.items():
+        if len(rs) >= 2:
+            a, b = rs[-2], rs[-1]
+            exponent = np.log(b["step_median_s"] / a["step_median_s"]) / np.log(b["n"] / a["n"])
+            print(
+                f"   layer {'on' if layer else 'off'}: step time grows as N^{exponent:.2f} "
+                f"between N = {a['n']} and N = {b['n']}"
+            )
 
 
 if __name__ == "__main__":

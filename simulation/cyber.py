@@ -215,13 +215,15 @@ def sharing_value(
 ) -> np.ndarray:
     """Return the value of an intelligence partnership for pairs ``(rows[k], cols[k])``.
 
+    ``rows`` and ``cols`` may also broadcast to a block, e.g. ``(B, 1)`` and ``(1, N)``.
+
     ``ties T_ij + ecosystem overlap (share of domains on the same option) + trust
     (1 - mean |h_i - h_j| over the US and Chinese blocs) - cost``, each with its weight.
     """
     m, w = world.groups, world.group_weight
     ties = (m[rows] * m[cols]) @ w
-    overlap = (align[rows] == align[cols]).sum(axis=1) / align.shape[1]
-    trust = 1.0 - 0.5 * np.abs(hostility[rows, :2] - hostility[cols, :2]).sum(axis=1)
+    overlap = (align[rows] == align[cols]).sum(axis=-1) / align.shape[1]
+    trust = 1.0 - 0.5 * np.abs(hostility[rows, :2] - hostility[cols, :2]).sum(axis=-1)
     return (
         cp.sharing_ties * ties
         + cp.sharing_ecosystem * overlap
@@ -230,7 +232,7 @@ def sharing_value(
     )
 
 
-def initial_state(world: World, align: np.ndarray, cp: CyberParams, block: int = 512) -> CyberState:
+def initial_state(world: World, align: np.ndarray, cp: CyberParams, block: int = 256) -> CyberState:
     """Return the layer's starting state.
 
     Partnerships: every pair whose sharing value is positive. Budapest membership from the data
@@ -240,12 +242,11 @@ def initial_state(world: World, align: np.ndarray, cp: CyberParams, block: int =
     """
     n = world.n
     sharing = np.zeros((n, n), dtype=bool)
+    everyone = np.arange(n)[None, :]
     for s in range(0, n, block):
-        e = min(n, s + block)
-        rows = np.repeat(np.arange(s, e), n)
-        cols = np.tile(np.arange(n), e - s)
-        sharing[s:e] = (sharing_value(world, world.hostility, align, rows, cols, cp) > 0).reshape(
-            e - s, n
+        rows = np.arange(s, min(n, s + block))[:, None]
+        sharing[s : s + len(rows)] = (
+            sharing_value(world, world.hostility, align, rows, everyone, cp) > 0
         )
     sharing &= sharing.T
     np.fill_diagonal(sharing, False)
