@@ -91,7 +91,7 @@ class CyberParams:
     sharing_ties: float = 1.0
     sharing_ecosystem: float = 0.3
     sharing_trust: float = 0.3
-    sharing_cost: float = 0.35
+    sharing_cost: float = 0.6
     coalition_revision: float = 0.05
     coalition_cooperation: float = 0.2
     coalition_patron: float = 0.3

@@ -572,7 +572,7 @@ def test_sharing_value_by_hand():
         SHARE_ALIGN,
         np.array([0, 0, 1, 1]),
         np.array([1, 2, 2, 0]),
-        cyber.CyberParams(),
+        cyber.CyberParams(sharing_cost=0.35),
     )
     np.testing.assert_allclose(v, [0.86, -0.06, -0.07, 0.86])
 
