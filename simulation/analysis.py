@@ -88,7 +88,12 @@ def sobol_indices(store: str | Path, metric: str, scenario: str | None = None) -
         "names": names,
         "bounds": [[float(exp_design[n].min()), float(exp_design[n].max())] for n in names],
     }
-    res = sobol.analyze(problem, y.to_numpy(), calc_second_order=manifest["design"]["second_order"])
+    res = sobol.analyze(
+        problem,
+        y.to_numpy(),
+        calc_second_order=manifest["design"]["second_order"],
+        seed=manifest["seed"],  # bootstrap confidence intervals, reproducibly
+    )
     return pd.DataFrame(
         {
             "parameter": names,
@@ -106,14 +111,15 @@ def ema_data(
     """Return the design and final outcomes of a store in the EMA Workbench's form.
 
     ``experiments`` has one row per run with the varied parameters (and ``scenario`` as a
-    category); ``outcomes`` maps each metric to a 1-D array of final values, aligned with it.
+    category named ``scenario_name``: the EMA Workbench reserves ``scenario``); ``outcomes`` maps
+    each metric to a 1-D array of final values, aligned with it.
     """
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     params = design_parameters(store)
     final = final_values(load_batch(store), metrics)
     experiments = final[[*params]].copy()
-    if final.scenario.nunique() > 1:
-        experiments["scenario"] = final.scenario.astype("category")
+    if final.scenario.nunique() > 1:  # EMA reserves the column name "scenario"
+        experiments["scenario_name"] = final.scenario.astype("category")
     outcomes = {m: final[m].to_numpy() for m in metrics}
     return experiments, outcomes
 
@@ -172,7 +178,9 @@ def ema_model(
         seed = int(kwargs.pop("seed"))
         for key, value in kwargs.items():
             section, name = key.split("__", 1)
-            raw.setdefault(section, {})[name] = value
+            raw.setdefault(section, {})[name] = (
+                value.item() if isinstance(value, np.generic) else value
+            )
         if steps is not None:
             raw["run"]["steps"] = steps
         s = scenarios.validate(raw, path)
@@ -182,15 +190,23 @@ def ema_model(
         return {k: float(m.metrics[k]) for k in outcomes}
 
     model = Model(f"sovsim_{base.name.replace('-', '_')}", function=run)
+
+    def parameter(key: str, low: float, high: float) -> Any:
+        section, _, name = key.rpartition(".")
+        table = scenarios.SECTIONS.get(section)
+        field = table.model_fields.get(name) if table is not None else None
+        if field is None:
+            raise BatchError(
+                f"ema_model: unknown scenario key {key!r}; use SECTION.KEY, e.g. payoffs.export_controls"
+            )
+        if isinstance(field.default, int) and not isinstance(field.default, bool):
+            return IntegerParameter(key.replace(".", "__"), int(low), int(high))
+        return RealParameter(key.replace(".", "__"), low, high)
+
     model.uncertainties = [
-        *(
-            RealParameter(k.replace(".", "__"), lo, hi)
-            for k, (lo, hi) in (uncertainties or {}).items()
-        ),
+        *(parameter(k, lo, hi) for k, (lo, hi) in (uncertainties or {}).items()),
         IntegerParameter("seed", 0, 2**31 - 1),
     ]
-    model.levers = [
-        RealParameter(k.replace(".", "__"), lo, hi) for k, (lo, hi) in (levers or {}).items()
-    ]
+    model.levers = [parameter(k, lo, hi) for k, (lo, hi) in (levers or {}).items()]
     model.outcomes = [ScalarOutcome(k) for k in outcomes]
     return model

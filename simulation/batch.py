@@ -198,14 +198,16 @@ def plan(exp: Experiment, exp_path: Path) -> tuple[list[Run], dict[str, Any] | N
         path = _scenario_path(name, exp_path)
         base = scenarios.resolve_raw(path)
         base.setdefault("name", path.stem)
-        for point, values in enumerate(points):
+        for point, sampled in enumerate(points):
             raw = json.loads(json.dumps(base))
-            for key, value in values.items():
+            values = {}
+            for key, value in sampled.items():
                 if "." not in key:
                     raise BatchError(
                         f"{exp_path}: parameters.{key}: expected SECTION.KEY, e.g. payoffs.export_controls"
                     )
-                _set(raw, key, _integral(key, value))
+                values[key] = _integral(key, value)  # recorded as run
+                _set(raw, key, values[key])
             if exp.steps is not None:
                 _set(raw, "run.steps", exp.steps)
             try:
@@ -266,14 +268,18 @@ def execute(run: Run, store: str, outputs: dict[str, Any]) -> dict[str, Any]:
 
     This is the function the executor calls; it returns only a small status dict.
     """
+    from threadpoolctl import threadpool_limits
+
     from simulation.model import SovereigntyModel
 
     root = Path(store)
     start = time.perf_counter()
     name = f"{run.run_id:07d}"
     try:
-        model = SovereigntyModel(**run.kwargs)
-        model.run(run.steps)
+        # one run per core: BLAS threads inside each run would only compete with the other workers
+        with threadpool_limits(limits=1, user_api="blas"):
+            model = SovereigntyModel(**run.kwargs)
+            model.run(run.steps)
         model_df = model.model_dataframe()
         model_df.insert(0, "run_id", run.run_id)
         _atomic_parquet(model_df, root / "model" / f"part-{name}.parquet")
@@ -347,7 +353,7 @@ def prepare_store(
                     "use another --store, or --force to discard it and start over"
                 )
             shutil.rmtree(store)
-    elif store.is_dir() and any(store.iterdir()):
+    elif store.is_dir() and not _own_files_only(store):
         if not force:
             raise BatchError(
                 f"--store {store}: folder is not empty and is not a sovsim store; use --force"
@@ -355,7 +361,7 @@ def prepare_store(
         shutil.rmtree(store)
     for sub in (*TABLES, "done", "failed"):
         (store / sub).mkdir(parents=True, exist_ok=True)
-    for stray in store.glob("*/.*.tmp-*"):  # left by a killed worker
+    for stray in [*store.glob(".*.tmp-*"), *store.glob("*/.*.tmp-*")]:  # left by a kill
         stray.unlink(missing_ok=True)
     if not manifest_path.exists():
         design = pd.DataFrame(
@@ -389,6 +395,21 @@ def prepare_store(
                 "sovsim": _version("sovsim"),
             },
         )
+
+
+def _own_files_only(store: Path) -> bool:
+    """Whether a folder without a manifest holds nothing but a store's first, unfinished files.
+
+    The manifest is written last when a store is created, so a kill during creation leaves such a
+    folder; it is safe to complete it.
+    """
+    own = {*TABLES, "done", "failed", "design.parquet", "experiment.toml"}
+    for item in store.iterdir():
+        if item.name.startswith(".") and ".tmp-" in item.name:
+            continue
+        if item.name not in own or (item.is_dir() and any(item.iterdir())):
+            return False
+    return True
 
 
 def completed(store: Path) -> set[int]:
