@@ -98,7 +98,11 @@ class Experiment(BaseModel):
 
 @dataclass
 class Run:
-    """One run of a batch: what to build and where it belongs in the design."""
+    """One run of a batch: what to build and where it belongs in the design.
+
+    ``base`` is the model's keyword arguments without ``rng``; it is shared by all replicates of
+    a design point, so a plan of many runs stays small.
+    """
 
     run_id: int
     scenario: str
@@ -106,8 +110,13 @@ class Run:
     replicate: int
     seed: int
     values: dict[str, Any]
-    kwargs: dict[str, Any] = field(repr=False, default_factory=dict)
+    base: dict[str, Any] = field(repr=False, default_factory=dict)
     steps: int = 100
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """Return the keyword arguments of :class:`~simulation.model.SovereigntyModel`."""
+        return {**self.base, "rng": self.seed}
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
@@ -214,9 +223,10 @@ def plan(exp: Experiment, exp_path: Path) -> tuple[list[Run], dict[str, Any] | N
                 scenario = scenarios.validate(raw, f"{exp_path} (scenario {name}, point {point})")
             except scenarios.ScenarioError as exc:
                 raise BatchError(str(exc)) from None
+            shared = scenario.model_kwargs(0)  # one dict for all replicates of the point
+            del shared["rng"]
+            shared["collect_agents"] = False
             for replicate, seed in enumerate(seeds):
-                kwargs = scenario.model_kwargs(seed)
-                kwargs["collect_agents"] = False
                 runs.append(
                     Run(
                         run_id,
@@ -225,7 +235,7 @@ def plan(exp: Experiment, exp_path: Path) -> tuple[list[Run], dict[str, Any] | N
                         replicate,
                         seed,
                         values,
-                        kwargs,
+                        shared,
                         scenario.run.steps,
                     )
                 )
@@ -329,8 +339,16 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 def experiment_hash(exp: Experiment, runs: list[Run]) -> str:
     """Return a hash of what the experiment runs: its settings and every run's arguments."""
     h = hashlib.sha256(exp.model_dump_json().encode())
+    seen: set[int] = set()
     for r in runs:
-        h.update(json.dumps([r.run_id, r.kwargs, r.steps], sort_keys=True, default=str).encode())
+        if id(r.base) not in seen:  # each design point's arguments once
+            seen.add(id(r.base))
+            h.update(
+                json.dumps(
+                    [r.scenario, r.point, r.base, r.steps], sort_keys=True, default=str
+                ).encode()
+            )
+        h.update(f"{r.run_id}:{r.seed};".encode())
     return h.hexdigest()
 
 

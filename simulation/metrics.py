@@ -144,11 +144,19 @@ def effective_ecosystems(align: np.ndarray, weights: np.ndarray) -> dict[str, fl
 
 def _effective(gdp_shares: np.ndarray) -> dict[str, float]:
     """Effective number of ecosystems from the ``(10,)`` GDP shares of the option columns."""
-    out = {}
-    for dom, share, sl in zip(DOMAINS, stack_shares(), column_slices(), strict=True):
-        s = gdp_shares[sl] @ share
-        out[dom] = float(1.0 / np.sum(s**2))
-    return out
+    blocs = (gdp_shares @ _DOMAIN_BLOC).reshape(len(DOMAINS), -1)  # (domain, bloc)
+    return dict(zip(DOMAINS, (1.0 / (blocs**2).sum(axis=1)).tolist(), strict=True))
+
+
+def _domain_bloc_shares() -> np.ndarray:
+    """``(10, 9)``: option column -> (domain, bloc) share of its stack, zero outside its domain."""
+    out = np.zeros((sum(len(ECOSYSTEMS[d]) for d in DOMAINS), len(DOMAINS), 3))
+    for d, (share, sl) in enumerate(zip(stack_shares(), column_slices(), strict=True)):
+        out[sl, d, :] = share
+    return out.reshape(out.shape[0], -1)
+
+
+_DOMAIN_BLOC = _domain_bloc_shares()
 
 
 def mean_localization(loc: np.ndarray) -> float:
