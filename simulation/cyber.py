@@ -313,7 +313,7 @@ def attack_rates(
     exposure = bloc_exposure(align, domain_weight)[:, :2]  # the attacking blocs: us, cn
     weak = 1.0 - cp.capacity_shield * world.capacity
     sw = np.asarray(cp.sector_weights)
-    outsider = world.affinity[:, :2] < 0.5
+    outsider = ~world.camp[:, :2]
     base = cp.state_attack_rate * cs.hostility[:, :2] * (cp.exposure_floor + exposure) * outsider
     state = (base * weak[:, None])[:, :, None] * sw
     for wave in cs.waves:
@@ -408,7 +408,7 @@ def attacks(
                 stats["attributed"] += 1
                 cs.hostility[i, k] = min(1.0, cs.hostility[i, k] + cp.hostility_shock)
                 # partners outside the attacker's camp share the attribution
-                partners = np.flatnonzero(cs.sharing[i] & (world.affinity[:, k] < 0.5))
+                partners = np.flatnonzero(cs.sharing[i] & ~world.camp[:, k])
                 cs.hostility[partners, k] = np.minimum(
                     1.0, cs.hostility[partners, k] + cp.partner_spillover * cp.hostility_shock
                 )
@@ -420,7 +420,7 @@ def attacks(
                 else:
                     response = "public_blame"
             else:
-                others = world.affinity[i, :2] < 0.5
+                others = ~world.camp[i, :2]
                 cs.hostility[i, :2] = np.where(
                     others,
                     np.minimum(1.0, cs.hostility[i, :2] + cp.distrust_shock),
@@ -466,7 +466,7 @@ def attacks(
 
 def _attacker(world: World, bloc: int, rng: np.random.Generator) -> int:
     """Return a member of ``bloc`` (affinity >= 0.5) drawn in proportion to affinity x capacity."""
-    weight = np.where(world.affinity[:, bloc] >= 0.5, world.affinity[:, bloc] * world.capacity, 0.0)
+    weight = np.where(world.camp[:, bloc], world.affinity[:, bloc] * world.capacity, 0.0)
     return int(rng.choice(world.n, p=weight / weight.sum()))
 
 
@@ -643,7 +643,7 @@ def patron_diplomacy(
     events: list[dict] = []
     expired = cs.subsidy_until <= step
     cs.subsidy[expired] = 0.0
-    swing = np.abs(world.affinity[:, 0] - world.affinity[:, 1]) < 0.5
+    swing = world.swing
     for bloc in ATTACKER_BLOCS:
         k = BLOCS.index(bloc)
         rival = BLOCS.index("cn" if bloc == "us" else "us")
@@ -651,8 +651,8 @@ def patron_diplomacy(
         eligible = (
             swing & ~uses & (cs.subsidy[:, k] == 0) & (np.arange(world.n) != world.patrons[bloc])
         )
-        targets = np.flatnonzero(eligible)
-        targets = targets[np.argsort(-world.gdp[targets], kind="stable")][: cp.patron_targets]
+        order = world.by_size
+        targets = order[eligible[order]][: cp.patron_targets]  # the largest eligible
         if cp.inducement > 0:
             for i in targets:
                 cs.subsidy[i, k] = cp.inducement
@@ -666,7 +666,7 @@ def patron_diplomacy(
                         response=f"{cp.inducement:g}",
                     )
                 )
-        clients = world.affinity[:, k] >= 0.5
+        clients = world.camp[:, k]
         pressured = (
             clients & (align[:, 0] == ECOSYSTEMS["5g"].index(BLOCS[rival])) & (cp.pressure > 0)
         )
@@ -848,8 +848,7 @@ def summary(world: World, cs: CyberState) -> dict[str, float]:
     n = world.n
     st = cs.step_stats
     state_inc = st.get("state_incidents", 0.0)
-    us_side = world.affinity[:, 0] >= 0.5
-    cn_side = world.affinity[:, 1] >= 0.5
+    us_side, cn_side = world.camp[:, 0], world.camp[:, 1]
     out = {f"incidents_{s}": st.get(f"incidents_{s}", 0.0) for s in SECTORS}
     out |= {f"damage_{s}": st.get(f"damage_{s}", 0.0) for s in SECTORS}
     out |= {

@@ -61,6 +61,9 @@ TIE_SATURATION = 0.8
 RIVALRY_PENALTY = 0.5
 """Affinity removed from, and hostility added toward, a patron the state has a rivalry with."""
 
+CAMP_AFFINITY = 0.5
+"""Affinity with a patron at which a state counts as a member of its bloc's camp."""
+
 BASE_DISTRUST = 0.1
 """Hostility every state has toward a foreign bloc's vendors, before ties and rivalries."""
 
@@ -202,6 +205,21 @@ class World:
     def potential(self) -> np.ndarray:
         """Each state's potential digital exchange, ``sum_j G_ij`` (computed once)."""
         return self.gravity.sum(axis=1)
+
+    @functools.cached_property
+    def camp(self) -> np.ndarray:
+        """``(N, 3)``: the state belongs to a bloc's camp (affinity with its patron >= 0.5)."""
+        return self.affinity >= CAMP_AFFINITY
+
+    @functools.cached_property
+    def swing(self) -> np.ndarray:
+        """Swing states: US and China affinity within 0.5 of each other."""
+        return np.abs(self.affinity[:, 0] - self.affinity[:, 1]) < CAMP_AFFINITY
+
+    @functools.cached_property
+    def by_size(self) -> np.ndarray:
+        """State rows from the largest GDP to the smallest (ties in row order)."""
+        return np.argsort(-self.gdp, kind="stable")
 
     @functools.cached_property
     def tie_total(self) -> np.ndarray:

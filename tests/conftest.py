@@ -202,3 +202,16 @@ TINY3_LOC = np.array([3, 1, 0])
 def tiny3():
     """The worked example: (world, align, loc, params)."""
     return tiny3_world(), TINY3_ALIGN.copy(), TINY3_LOC.copy(), PayoffParams(**TINY3_PARAMS)
+
+
+REQUIRED_SCENARIOS = (
+    "baseline",
+    "tech-cold-war",
+    "brussels-effect",
+    "sovereignty-wave",
+    "cyber-crisis",
+    "norms-coalition",
+    "hedging-middle-powers",
+    "open-internet",
+)
+"""The named scenarios issue 4 asks for."""

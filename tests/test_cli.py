@@ -22,21 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REQUIRED_SCENARIOS
 
 from simulation import cli, scenarios
 from simulation.model import SovereigntyModel
 from simulation.scenarios import PROJECT_SCENARIOS, RunSection
 
-REQUIRED = (
-    "baseline",
-    "tech-cold-war",
-    "brussels-effect",
-    "sovereignty-wave",
-    "cyber-crisis",
-    "norms-coalition",
-    "hedging-middle-powers",
-    "open-internet",
-)
 TABLES = ("model", "agents", "events")
 OUTPUTS = {"model.parquet", "agents.parquet", "events.parquet", "scenario.toml", "metadata.json"}
 TINY = ["--steps", "3", "--seeds", "1"]
@@ -609,7 +600,7 @@ def test_scenarios_list_shows_every_scenario(real):
     done = real["list"].result()
     assert done.returncode == 0, done.stderr
     names = [line.split()[0] for line in done.stdout.splitlines()]
-    assert set(REQUIRED) <= set(names)
+    assert set(REQUIRED_SCENARIOS) <= set(names)
     for line in done.stdout.splitlines():
         assert line.rstrip().endswith("?"), line
 

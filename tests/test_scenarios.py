@@ -12,6 +12,7 @@ import typing
 from pathlib import Path
 
 import pytest
+from conftest import REQUIRED_SCENARIOS
 
 from simulation import scenarios
 from simulation.model import SovereigntyModel
@@ -19,16 +20,6 @@ from simulation.scenarios import PROJECT_SCENARIOS, SECTIONS, Scenario, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "scenario-reference.md"
-REQUIRED = (
-    "baseline",
-    "tech-cold-war",
-    "brussels-effect",
-    "sovereignty-wave",
-    "cyber-crisis",
-    "norms-coalition",
-    "hedging-middle-powers",
-    "open-internet",
-)
 FILES = sorted(PROJECT_SCENARIOS.glob("*.toml"))
 EXTENDING = [f for f in FILES if "extends" in tomllib.loads(f.read_text(encoding="utf-8"))]
 KINDS = {"lever", "uncertainty", "setting"}
@@ -86,7 +77,7 @@ def opening_comment(path: Path) -> list[str]:
 def test_the_required_scenarios_exist():
     names = {f.stem for f in FILES}
     assert len(FILES) >= 8
-    assert set(REQUIRED) <= names, f"missing: {sorted(set(REQUIRED) - names)}"
+    assert set(REQUIRED_SCENARIOS) <= names, f"missing: {sorted(set(REQUIRED_SCENARIOS) - names)}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -302,7 +293,7 @@ def test_names_are_looked_up_in_the_user_folders_first(tmp_path, monkeypatch):
     listed = {name: (path, q) for name, path, q in scenarios.list_scenarios()}
     assert listed["baseline"][0] == user / "baseline.toml"
     assert listed["extra"][1] == "is this mine?"
-    assert set(REQUIRED) <= set(listed)
+    assert set(REQUIRED_SCENARIOS) <= set(listed)
 
     monkeypatch.delenv("SOVSIM_SCENARIOS")
     monkeypatch.chdir(tmp_path)
