@@ -159,7 +159,7 @@ def flow_permission(p: PayoffParams) -> np.ndarray:
 def one_hot(align: np.ndarray) -> np.ndarray:
     """Return the ``(N, 10)`` one-hot encoding of an ``(N, 3)`` alignment array."""
     x = np.zeros((align.shape[0], N_COLUMNS))
-    np.put_along_axis(x, option_columns(align), 1.0, axis=1)
+    x[np.arange(align.shape[0])[:, None], option_columns(align)] = 1.0
     return x
 
 
