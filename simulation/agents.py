@@ -85,22 +85,23 @@ def initial_policies(
     return np.column_stack([g5, semi, ai]).astype(np.int64), loc
 
 
-def apply_overrides(
-    world: World, align: np.ndarray, loc: np.ndarray, overrides: dict[str, dict[str, str]] | None
-) -> None:
-    """Set chosen states' starting options in place: ``{"IND": {"5g": "us", "localization": "open"}}``.
+def resolve_overrides(
+    overrides: dict[str, dict[str, str]] | None, codes: list[str]
+) -> list[tuple[int, str, int]]:
+    """Check starting-option overrides against the world's state codes; return the assignments.
 
-    Keys are domains (``5g``, ``semiconductors``, ``ai``) or ``localization``; values are options
-    of that domain or localization levels. Raises ``ValueError`` naming the state, the key and
-    what is allowed.
+    ``overrides`` is like ``{"IND": {"5g": "us", "localization": "open"}}``: keys are domains
+    (``5g``, ``semiconductors``, ``ai``) or ``localization``, values options of that domain or
+    localization levels. Returns ``(state row, key, option index)`` triples; raises
+    ``ValueError`` naming the state, the key and what is allowed.
     """
+    rows = {code: i for i, code in enumerate(codes)}
+    out = []
     for code, choice in (overrides or {}).items():
-        try:
-            i = world.index(code)
-        except KeyError:
-            hint = difflib.get_close_matches(str(code), world.iso3.tolist(), n=1)
+        if code not in rows:
+            hint = difflib.get_close_matches(str(code), codes, n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ValueError(f"initial_overrides.{code}: unknown state code{extra}") from None
+            raise ValueError(f"initial_overrides.{code}: unknown state code{extra}")
         if not isinstance(choice, dict):
             raise ValueError(f"initial_overrides.{code}: expected a table of domain = option")
         for key, option in choice.items():
@@ -115,10 +116,19 @@ def apply_overrides(
                     f"initial_overrides.{code}.{key}: unknown option {option!r}; "
                     f"allowed {', '.join(allowed)}"
                 )
-            if key == "localization":
-                loc[i] = allowed.index(option)
-            else:
-                align[i, DOMAINS.index(key)] = allowed.index(option)
+            out.append((rows[code], key, allowed.index(option)))
+    return out
+
+
+def apply_overrides(
+    world: World, align: np.ndarray, loc: np.ndarray, overrides: dict[str, dict[str, str]] | None
+) -> None:
+    """Set chosen states' starting options in place (see :func:`resolve_overrides`)."""
+    for i, key, option in resolve_overrides(overrides, world.iso3.tolist()):
+        if key == "localization":
+            loc[i] = option
+        else:
+            align[i, DOMAINS.index(key)] = option
 
 
 def logit_weights(values: np.ndarray, temperature: float) -> np.ndarray:

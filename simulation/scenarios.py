@@ -27,10 +27,10 @@ import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from simulation import cyber, payoffs
-from simulation.agents import DECISION_RULES, INITIAL_POLICIES
+from simulation.agents import DECISION_RULES, INITIAL_POLICIES, resolve_overrides
 from simulation.model import SovereigntyModel
 from simulation.parameters import PARAMETERS
-from simulation.world import DOMAINS, ECOSYSTEMS, LOCALIZATION, read_states
+from simulation.world import read_states
 
 PROJECT_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -314,7 +314,7 @@ def validate(raw: dict[str, Any], path: Path | str = "<scenario>") -> Scenario:
     codes = _state_codes(scenario)
     try:
         cyber.validate_shocks(scenario.shocks, codes)
-        _check_overrides(scenario.initial_overrides, codes)
+        resolve_overrides(scenario.initial_overrides, codes)
     except ValueError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     # rules that span several keys (flows non-increasing, vendor_cost shape, ...)
@@ -332,23 +332,6 @@ def _state_codes(s: Scenario) -> list[str]:
     if s.world.kind == "synthetic":
         return [f"S{i:05d}" for i in range(s.world.n_states)]
     return read_states()["iso3"].tolist()
-
-
-def _check_overrides(overrides: dict[str, dict[str, str]], codes: list[str]) -> None:
-    for code, choice in overrides.items():
-        if code not in codes:
-            hint = difflib.get_close_matches(code, codes, n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ValueError(f"initial_overrides.{code}: unknown state code{extra}")
-        for key, option in choice.items():
-            allowed = LOCALIZATION if key == "localization" else ECOSYSTEMS.get(key)
-            if allowed is None:
-                keys = ", ".join((*DOMAINS, "localization"))
-                raise ValueError(f"initial_overrides.{code}.{key}: unknown domain; allowed {keys}")
-            if option not in allowed:
-                raise ValueError(
-                    f"initial_overrides.{code}.{key}: unknown option {option!r}; allowed {', '.join(allowed)}"
-                )
 
 
 def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, Any]:
