@@ -44,6 +44,7 @@ from simulation.agents import (
     initial_policies,
     logit_weights,
 )
+from simulation.parameters import check_value
 from simulation.world import World, default_world, synthetic_world
 
 POLICY = ("align_5g", "align_semiconductors", "align_ai", "localization")
@@ -56,14 +57,6 @@ AGENT_REPORTERS = {"policy": "policy", "payoffs": "payoffs"}
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"{name} {value!r}: allowed {', '.join(allowed)}")
-
-
-def _check_range(name: str, value: Any, low: float, high: float) -> None:
-    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool
-    )
-    if not number or not np.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{name} = {value!r}: allowed a number from {low} to {high}")
 
 
 class SovereigntyModel(mesa.Model):
@@ -137,12 +130,12 @@ class SovereigntyModel(mesa.Model):
             raise TypeError(f"SovereigntyModel got an unknown parameter {unknown[0]!r}{extra}")
         _check_choice("initial_policy", initial_policy, INITIAL_POLICIES)
         _check_choice("decision_rule", decision_rule, DECISION_RULES)
-        _check_range("temperature", temperature, 0.0, 1e6)
-        _check_range("revision_rate", revision_rate, 0.0, 1.0)
-        _check_range("switching_cost", switching_cost, 0.0, 1e6)
-        _check_range("imitation_scale", imitation_scale, 1e-12, 1e6)
-        _check_range("patience", patience, 1, 1e9)
-        _check_range("max_steps", max_steps, 0, 1e9)
+        check_value("temperature", temperature)
+        check_value("revision_rate", revision_rate)
+        check_value("switching_cost", switching_cost)
+        check_value("imitation_scale", imitation_scale)
+        check_value("patience", patience)
+        check_value("max_steps", max_steps)
         super().__init__(rng=rng)
         self.world = _build_world(world, n_states, world_seed)
         self.params = payoffs.PayoffParams(

@@ -44,6 +44,8 @@ def check_value(name: str, value: object) -> None:
             raise ValueError(f"{name}: {value!r} is not a finite number; allowed {info.range}")
         if (info.low is not None and v < info.low) or (info.high is not None and v > info.high):
             raise ValueError(f"{name}: {value!r} is out of range; allowed {info.range}")
+        if info.range.startswith("integer") and not float(v).is_integer():
+            raise ValueError(f"{name}: {value!r} is not a whole number; allowed {info.range}")
 
 
 def _flatten(value: object) -> list[object]:
