@@ -35,6 +35,7 @@ EXAMPLES = """examples:
   sovsim scenarios list                        the named scenarios and their questions
   sovsim scenarios show cyber-crisis           a scenario fully resolved (extends applied)
   sovsim validate scenarios/*.toml             check files without running them
+  sovsim batch export-controls --workers 2     an experiment from scenarios/experiments/
 """
 
 BATCH_EXAMPLES = """examples:
