@@ -421,11 +421,17 @@ POLICIES = np.array(np.unravel_index(np.arange(144), (3, 3, 4, N_LEVELS))).T
 """All 144 policies as rows ``(5G, semiconductors, AI, level)``, in :func:`option_values` order."""
 
 
+_MOVES = (POLICIES[:, None, :] != POLICIES[None, :, :]).sum(axis=2).astype(float)
+"""``(144, 144)``: how many domains and levels differ between two policies."""
+
+
 def switching_costs(align: np.ndarray, loc: np.ndarray, cost: float) -> np.ndarray:
     """Return the ``(R, 3, 3, 4, 4)`` cost of moving from each current policy to each option.
 
     Each domain whose option changes and a change of localization level costs ``cost``.
     """
-    current = np.column_stack([np.asarray(align), np.asarray(loc)])
-    changes = (POLICIES[None, :, :] != current[:, None, :]).sum(axis=2)
-    return (cost * changes).reshape(len(current), 3, 3, 4, N_LEVELS)
+    align, loc = np.asarray(align), np.asarray(loc)
+    current = np.ravel_multi_index(
+        (align[:, 0], align[:, 1], align[:, 2], loc), (3, 3, 4, N_LEVELS)
+    )
+    return (cost * _MOVES[current]).reshape(len(loc), 3, 3, 4, N_LEVELS)
