@@ -286,7 +286,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         total=steps * len(seeds), disable=not show_bar, unit="step", desc=scenario.name
     ) as bar:
         for seed in seeds:
-            model = SovereigntyModel(**scenario.model_kwargs(seed))
+            try:
+                model = SovereigntyModel(**scenario.model_kwargs(seed))
+            except (TypeError, ValueError) as exc:  # the schema should have caught it
+                raise BadInput(f"{origin}: {exc}") from exc
             while model.running and model.steps < steps:
                 model.step()
                 bar.update(1)

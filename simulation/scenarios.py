@@ -312,6 +312,13 @@ def validate(raw: dict[str, Any], path: Path | str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(f"{path}: {_describe(exc.errors()[0], raw)}") from None
     codes = _state_codes(scenario)
+    if not scenario.cyber.enabled:
+        for n, shock in enumerate(scenario.shocks):
+            if shock.get("kind") != "export_controls":
+                raise ScenarioError(
+                    f"{path}: shocks[{n}].kind: {shock.get('kind')!r} needs the cyber layer "
+                    "([cyber] enabled = true); allowed without it: 'export_controls'"
+                )
     try:
         cyber.validate_shocks(scenario.shocks, codes)
         resolve_overrides(scenario.initial_overrides, codes)

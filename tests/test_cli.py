@@ -232,6 +232,8 @@ BAD = [
      ["cyber.threat_weight: inf is not a finite number", "allowed"]),
     ("inf-in-a-shock", {"s.toml": HEAD + WAVE.replace("2.0", "inf")}, "s.toml", [],
      ["shocks[0].intensity", "allowed a number from 0.0 to 1000.0"]),
+    ("shock-without-cyber-layer", {"s.toml": HEAD + "[cyber]\nenabled = false\n" + WAVE}, "s.toml",
+     [], ["shocks[0].kind: 'attack_wave' needs the cyber layer", "allowed without it"]),
     ("negative-seed", {"s.toml": HEAD}, "s.toml", ["--seeds", "1", "-2"],
      ["run.seeds.1: -2 is out of range", "allowed"]),
     ("bad-name", {"s.toml": HEAD + 'name = "My Run"\n'}, "s.toml", [],
