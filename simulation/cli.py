@@ -105,22 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios", help="list, show or document scenarios", formatter_class=fmt, epilog=EXAMPLES
     )
     ssub = scen.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ssub.add_parser(
-        "list",
-        help="the named scenarios and the question each asks",
-        epilog=EXAMPLES,
-        formatter_class=fmt,
-    )
-    show = ssub.add_parser(
-        "show", help="a scenario fully resolved, as TOML", epilog=EXAMPLES, formatter_class=fmt
-    )
-    show.add_argument("name", help="scenario name or .toml file")
-    ssub.add_parser(
-        "reference",
-        help="print the scenario file reference (Markdown)",
-        epilog=EXAMPLES,
-        formatter_class=fmt,
-    )
+    actions = {
+        "list": "the named scenarios and the question each asks",
+        "show": "a scenario fully resolved, as TOML",
+        "reference": "print the scenario file reference (Markdown)",
+    }
+    for action, text in actions.items():
+        parser_ = ssub.add_parser(action, help=text, epilog=EXAMPLES, formatter_class=fmt)
+        if action == "show":
+            parser_.add_argument("name", help="scenario name or .toml file")
 
     val = sub.add_parser(
         "validate",

@@ -23,7 +23,7 @@ import numpy as np
 
 from simulation.parameters import check_value
 from simulation.payoffs import Conditions, one_hot
-from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, stack_shares
+from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, share_matrix
 
 SECTORS: tuple[str, ...] = ("energy", "finance", "health")
 """Critical sectors that attacks hit."""
@@ -192,17 +192,13 @@ class CyberState:
         )
 
 
-_SHARES = np.hstack([s.T for s in stack_shares()])
-"""``(3 blocs, 10 option columns)``: each bloc's share of each option's stack."""
-
-
 # --- initial state -------------------------------------------------------------------------------
 
 
 def bloc_exposure(align: np.ndarray, p_domain_weight: np.ndarray) -> np.ndarray:
     """Return ``(N, 3)``: the weighted share of each bloc's technology in each state's stack."""
     weights = np.repeat(np.asarray(p_domain_weight), [len(ECOSYSTEMS[d]) for d in DOMAINS])
-    return one_hot(align) @ (weights[:, None] * _SHARES.T)
+    return one_hot(align) @ (weights[:, None] * share_matrix().T)
 
 
 def sharing_value(

@@ -40,6 +40,7 @@ from simulation.world import (
     N_COLUMNS,
     World,
     column_slices,
+    share_matrix,
     stack_shares,
 )
 
@@ -252,7 +253,7 @@ def layout(p: PayoffParams) -> Layout:
     ks, shares, slices = compat_matrices(p), stack_shares(), column_slices()
     w = p.interop_weights
     kernel = np.zeros((N_COLUMNS, N_COLUMNS))
-    share = np.zeros((len(BLOCS), N_COLUMNS))
+    share = share_matrix()
     risk = np.zeros(N_COLUMNS)
     cost = np.zeros(N_COLUMNS)
     industry = np.zeros((N_COLUMNS, N_COLUMNS))
@@ -261,7 +262,6 @@ def layout(p: PayoffParams) -> Layout:
     for d, (k, s, sl) in enumerate(zip(ks, shares, slices, strict=True)):
         opts = ECOSYSTEMS[DOMAINS[d]]
         kernel[sl, sl] = w[d] * k
-        share[:, sl] = s.T
         risk[sl] = p.vendor_risk[d]
         bloc_cols = [j for j, o in enumerate(opts) if o != "hybrid"]
         dom_cost = np.array([*p.vendor_cost[d], 0.0])
@@ -274,7 +274,7 @@ def layout(p: PayoffParams) -> Layout:
             denied_us[sl] = s[:, BLOCS.index("us")]
     share_5g = np.zeros_like(share)
     share_5g[:, slices[DOMAINS.index("5g")]] = share[:, slices[DOMAINS.index("5g")]]
-    for a in (kernel, share, share_5g, risk, cost, industry, denied_cn, denied_us):
+    for a in (kernel, share_5g, risk, cost, industry, denied_cn, denied_us):
         a.flags.writeable = False
     return Layout(kernel, share, share_5g, risk, cost, industry, denied_cn, denied_us)
 

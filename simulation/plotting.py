@@ -219,7 +219,12 @@ def _require(model: pd.DataFrame, columns: Sequence[str]) -> None:
         raise ValueError(f"missing columns {missing}; the table has {list(model.columns)[:12]} ...")
 
 
-def _new_axes(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, np.ndarray]:
+def _new_axes(
+    ax: Axes | None, nrows: int = 1, ncols: int = 1, **kwargs
+) -> tuple[Figure, np.ndarray]:
+    """Return ``ax``'s figure and ``[ax]``, or a new figure with ``nrows x ncols`` axes."""
+    if ax is not None:
+        return ax.get_figure(), np.array([ax])
     fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained", **kwargs)
     fig.get_layout_engine().set(rect=(0, 0.035, 1, 0.965))  # room for the source line
     return fig, axes.ravel()
@@ -304,10 +309,7 @@ def plot_timeseries(
     data = timeseries_data(model, metrics, by=by)
     groups = _scenario_names(model, by)
     colors = scenario_colors(groups)
-    if ax is None:
-        fig, axes = _new_axes(len(metrics), 1, sharex=True, figsize=(7, 2.4 * len(metrics) + 0.6))
-    else:
-        fig, axes = ax.get_figure(), np.array([ax])
+    fig, axes = _new_axes(ax, len(metrics), 1, sharex=True, figsize=(7, 2.4 * len(metrics) + 0.6))
     for axis, metric in zip(axes, metrics, strict=True):
         for group in groups:
             d = data[(data["metric"] == metric) & (data[by].astype(str) == group)]
@@ -418,10 +420,7 @@ def plot_bloc_shares(
     shown = list(pd.unique(data["domain"]))
     if ax is not None and len(shown) != 1:
         raise ValueError(f"with ax, plot one domain at a time (got {shown})")
-    if ax is None:
-        fig, axes = _new_axes(1, len(shown), sharey=True, figsize=(3.4 * len(shown), 3.4))
-    else:
-        fig, axes = ax.get_figure(), np.array([ax])
+    fig, axes = _new_axes(ax, 1, len(shown), sharey=True, figsize=(3.4 * len(shown), 3.4))
     unit = "Share of states (0–1)" if weight == "count" else "Share of world GDP (0–1)"
     for axis, domain in zip(axes, shown, strict=True):
         d = data[data["domain"] == domain]
@@ -559,11 +558,7 @@ def plot_tradeoff(
         The figure holding the plot.
     """
     data = tradeoff_data(model, x, y, level)
-    if ax is None:
-        fig, axes = _new_axes(1, 1, figsize=(5.5, 4.2))
-        ax = axes[0]
-    else:
-        fig = ax.get_figure()
+    fig, (ax,) = _new_axes(ax, figsize=(5.5, 4.2))
     groups = _scenario_names(data, "scenario")
     colors = scenario_colors(groups)
     if groups:
@@ -658,11 +653,7 @@ def plot_heatmap(
         The figure holding the plot.
     """
     table = heatmap_data(model, x, y, metric)
-    if ax is None:
-        fig, axes = _new_axes(1, 1, figsize=(5.5, 4.4))
-        ax = axes[0]
-    else:
-        fig = ax.get_figure()
+    fig, (ax,) = _new_axes(ax, figsize=(5.5, 4.4))
     values = np.ma.masked_invalid(table.to_numpy(dtype=float))
     image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest")
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns])

@@ -130,6 +130,14 @@ def stack_shares() -> list[np.ndarray]:
     return out
 
 
+@functools.cache
+def share_matrix() -> np.ndarray:
+    """Return ``(3 blocs, 10 option columns)``: each bloc's share of each option's stack."""
+    out = np.hstack([s.T for s in stack_shares()])
+    out.flags.writeable = False
+    return out
+
+
 # --- the world -----------------------------------------------------------------------------------
 
 
