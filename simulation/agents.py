@@ -86,14 +86,14 @@ def initial_policies(
 
 
 def resolve_overrides(
-    overrides: dict[str, dict[str, str]] | None, codes: list[str]
+    overrides: dict[str, dict[str, str]] | None, codes: list[str], label: str = "initial_overrides"
 ) -> list[tuple[int, str, int]]:
     """Check starting-option overrides against the world's state codes; return the assignments.
 
     ``overrides`` is like ``{"IND": {"5g": "us", "localization": "open"}}``: keys are domains
     (``5g``, ``semiconductors``, ``ai``) or ``localization``, values options of that domain or
     localization levels. Returns ``(state row, key, option index)`` triples; raises
-    ``ValueError`` naming the state, the key and what is allowed.
+    ``ValueError`` naming the state, the key and what is allowed (prefixed by ``label``).
     """
     rows = {code: i for i, code in enumerate(codes)}
     out = []
@@ -101,20 +101,17 @@ def resolve_overrides(
         if code not in rows:
             hint = difflib.get_close_matches(str(code), codes, n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ValueError(f"initial_overrides.{code}: unknown state code{extra}")
+            raise ValueError(f"{label}.{code}: unknown state code{extra}")
         if not isinstance(choice, dict):
-            raise ValueError(f"initial_overrides.{code}: expected a table of domain = option")
+            raise ValueError(f"{label}.{code}: expected a table of domain = option")
         for key, option in choice.items():
             allowed = LOCALIZATION if key == "localization" else ECOSYSTEMS.get(key)
             if allowed is None:
                 keys = (*DOMAINS, "localization")
-                raise ValueError(
-                    f"initial_overrides.{code}.{key}: unknown domain; allowed {', '.join(keys)}"
-                )
+                raise ValueError(f"{label}.{code}.{key}: unknown domain; allowed {', '.join(keys)}")
             if option not in allowed:
                 raise ValueError(
-                    f"initial_overrides.{code}.{key}: unknown option {option!r}; "
-                    f"allowed {', '.join(allowed)}"
+                    f"{label}.{code}.{key}: unknown option {option!r}; allowed {', '.join(allowed)}"
                 )
             out.append((rows[code], key, allowed.index(option)))
     return out

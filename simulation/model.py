@@ -43,9 +43,10 @@ from simulation.agents import (
     apply_overrides,
     initial_policies,
     logit_weights,
+    resolve_overrides,
 )
 from simulation.parameters import check_value
-from simulation.world import World, default_world, synthetic_world
+from simulation.world import DOMAINS, World, default_world, synthetic_world
 
 POLICY = ("align_5g", "align_semiconductors", "align_ai", "localization")
 PAYOFFS = ("trade", "security", "economy", "sovereignty", "utility")
@@ -157,6 +158,7 @@ class SovereigntyModel(mesa.Model):
         self.max_steps = int(max_steps)
         self.stable_steps = 0
         self.changed = 0
+        self.held: dict[int, dict[str, Any]] = {}
 
         self.align, self.loc = initial_policies(self.world, initial_policy, self.rng)
         apply_overrides(self.world, self.align, self.loc, initial_overrides)
@@ -213,6 +215,8 @@ class SovereigntyModel(mesa.Model):
                     self._update_terms()
                     self.evaluation = replace(self.evaluation, terms=self.terms)
         revising = np.flatnonzero(self.rng.random(self.world.n) < self.revision_rate)
+        if self.held:
+            revising = revising[~np.isin(revising, list(self.held))]
         if len(revising):
             if self.decision_rule != "imitate":
                 values = payoffs.option_values(self.view, self.evaluation, revising, self.params)
@@ -262,6 +266,7 @@ class SovereigntyModel(mesa.Model):
         events += cyber.revise_sharing(view, cs, self.align, cp, rng, step)
         events += cyber.revise_coalitions(view, cs, cp, rng, step)
         events += cyber.diffuse_rules(view, cs, self.align, self.loc, cp, rng, step)
+        self._reapply_holds()
         self._update_terms()
         banned = np.flatnonzero(self.align[:, 0] != g5_before)  # vendor bans
         for i in banned:
@@ -272,6 +277,86 @@ class SovereigntyModel(mesa.Model):
             self.evaluation = payoffs.evaluate(view, self.align, self.loc, self.params, self.terms)
         else:  # same profile and adequacy pairs: only the terms changed
             self.evaluation = replace(self.evaluation, terms=self.terms)
+
+    # -- steering (workshop app, participatory mode) ---------------------------------------------
+    def set_policy(
+        self,
+        code: str,
+        choices: dict[str, str],
+        coalitions: dict[str, bool] | None = None,
+        hold: bool = True,
+    ) -> None:
+        """Set a state's policy now, as a participant or facilitator does, and re-evaluate.
+
+        Parameters
+        ----------
+        code : str
+            The state's ISO3 code.
+        choices : dict
+            Options by domain and ``localization``, e.g. ``{"5g": "us", "localization": "open"}``;
+            keys not given keep their current option.
+        coalitions : dict, optional
+            Membership of ``budapest`` and ``un_track`` (needs the cyber layer).
+        hold : bool
+            Keep this policy until released (:meth:`release`): the state no longer revises by
+            the decision rule, and the cyber layer's vendor bans and coalition revisions do not
+            override it.
+
+        Raises
+        ------
+        ValueError
+            Unknown state, domain, option or coalition (the message says what is allowed).
+        """
+        assignments = resolve_overrides({code: choices}, self.world.iso3.tolist(), "policy")
+        coalitions = dict(coalitions or {})
+        unknown = sorted(set(coalitions) - {"budapest", "un_track"})
+        if unknown:
+            raise ValueError(f"coalitions.{unknown[0]}: unknown; allowed budapest, un_track")
+        if coalitions and self.cyber is None:
+            raise ValueError("coalitions: membership needs the cyber layer (cyber_layer=True)")
+        i = int(np.flatnonzero(self.world.iso3 == code)[0])
+        options = {key: option for _, key, option in assignments}
+        if hold:
+            held = self.held.setdefault(i, {"options": {}, "coalitions": {}})
+            held["options"].update(options)
+            held["coalitions"].update(coalitions)
+        self._impose(i, options, coalitions)
+        if self.cyber is not None:
+            self._update_terms()
+        self.next_align[i], self.next_loc[i] = self.align[i], self.loc[i]
+        self.states[i].sync_policy()
+        self._evaluate()
+
+    def release(self, code: str) -> None:
+        """Let a held state (see :meth:`set_policy`) revise by the decision rule again."""
+        self.held.pop(int(np.flatnonzero(self.world.iso3 == code)[0]), None)
+
+    def _impose(self, i: int, options: dict[str, int], coalitions: dict[str, bool]) -> None:
+        for key, option in options.items():
+            if key == "localization":
+                self.loc[i] = option
+            else:
+                self.align[i, DOMAINS.index(key)] = option
+        for name, member in coalitions.items():
+            getattr(self.cyber, name)[i] = bool(member)
+
+    def _reapply_holds(self) -> None:
+        """Restore held states' policies after the cyber layer's mechanisms changed them."""
+        for i, held in self.held.items():
+            self._impose(i, held["options"], held["coalitions"])
+
+    def inject(self, kind: str, **params: Any) -> None:
+        """Schedule an event for the next step, e.g. ``inject("attack_wave", sector="energy", ...)``.
+
+        The event is checked like a scenario's shocks (:func:`simulation.cyber.validate_shocks`);
+        a bad one raises ``ValueError`` naming the key and what is allowed.
+        """
+        (shock,) = cyber.validate_shocks(
+            [{"step": self.steps + 1, "kind": kind, **params}], self.world
+        )
+        if shock.kind != "export_controls" and self.cyber is None:
+            raise ValueError(f"{kind}: needs the cyber layer (cyber_layer=True)")
+        self.shocks.append(shock)
 
     def run(self, steps: int | None = None) -> SovereigntyModel:
         """Step until converged, at ``max_steps``, or after ``steps`` more steps; return self."""

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -215,3 +224,88 @@ REQUIRED_SCENARIOS = (
     "open-internet",
 )
 """The named scenarios issue 4 asks for."""
+
+
+# --- browser tests ----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium; Playwright cannot download a browser here (no internet)."""
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+"""Screenshots and other test artifacts (git-ignored)."""
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium headless (overrides pytest-playwright's fixture)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def solara_server(target: str, env: dict[str, str] | None = None, timeout: float = 90.0):
+    """Serve a Solara app (``module`` or ``module:object``) on a free port; yield its URL.
+
+    The server runs in its own process group, which is terminated on exit; its output goes to
+    ``tests/artifacts/server-<port>.log`` for debugging.
+    """
+    from simulation import assets
+
+    if assets.missing():
+        pytest.skip(f"Solara's offline assets are missing: run `{assets.PREPARE_COMMAND}`")
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / f"server-{port}.log").open("w")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "solara", "run", target),
+            *("--host", "127.0.0.1", "--port", str(port), "--no-open", "--production"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **(env or {})},
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"solara exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"solara did not answer within {timeout} s; see {log.name}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

@@ -566,3 +566,71 @@ def test_option_values_see_this_steps_adequacy_decision(monkeypatch):
         }
     )
     assert not bad, f"stale option values (adequacy of BRA ignored) for {bad}"
+
+
+# --- steering: held policies and injected events (workshop app, participatory mode) ----------
+
+
+def test_set_policy_takes_effect_and_is_held_against_revision():
+    model = SovereigntyModel(rng=3, revision_rate=1.0, temperature=0.5, cyber_layer=True)
+    choices = {"5g": "cn", "semiconductors": "cn", "ai": "eu", "localization": "strict"}
+    model.set_policy("DEU", choices, coalitions={"budapest": False, "un_track": True})
+    agent = next(a for a in model.states if a.iso3 == "DEU")
+    assert agent.policy == ("cn", "cn", "eu", "strict")
+    # re-evaluated at once: the payoffs reflect the new policy
+    i = int(np.flatnonzero(model.world.iso3 == "DEU")[0])
+    fresh = payoffs.evaluate(model.view, model.align, model.loc, model.params, model.terms)
+    assert model.evaluation.components["utility"][i] == pytest.approx(
+        fresh.components["utility"][i]
+    )
+    for _ in range(5):  # every other state revises every step; DEU holds
+        model.step()
+        assert agent.policy == ("cn", "cn", "eu", "strict")
+        assert not model.cyber.budapest[i] and model.cyber.un_track[i]
+    model.release("DEU")
+    assert i not in model.held
+
+
+def test_unheld_policy_is_revised():
+    model = SovereigntyModel(rng=3, revision_rate=1.0, temperature=0.001, cyber_layer=False)
+    model.set_policy("DEU", {"5g": "cn", "localization": "strict"}, hold=False)
+    model.step()
+    agent = next(a for a in model.states if a.iso3 == "DEU")
+    assert agent.policy != ("cn", agent.policy[1], agent.policy[2], "strict")
+
+
+@pytest.mark.parametrize(
+    ("code", "choices", "coalitions", "message"),
+    [
+        ("XXX", {"5g": "us"}, None, "policy.XXX: unknown state code"),
+        ("DEU", {"6g": "us"}, None, "policy.DEU.6g: unknown domain"),
+        ("DEU", {"5g": "eu"}, None, "policy.DEU.5g: unknown option 'eu'; allowed us, cn, hybrid"),
+        ("DEU", {}, {"nato": True}, "coalitions.nato: unknown; allowed budapest, un_track"),
+    ],
+)
+def test_set_policy_rejects_bad_input(code, choices, coalitions, message):
+    model = SovereigntyModel(rng=1, max_steps=1)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        model.set_policy(code, choices, coalitions)
+
+
+def test_injected_event_happens_next_step():
+    model = SovereigntyModel(rng=5)
+    model.step()
+    model.inject("attack_wave", sector="health", bloc="cn", intensity=8.0, duration=1)
+    model.step()
+    events = model.event_dataframe()
+    shocks = events[events["event"].str.startswith("shock")]
+    assert list(shocks["step"]) == [2]
+    assert list(shocks["event"]) == ["shock_attack_wave"]
+
+
+def test_inject_rejects_bad_event_and_layer_only_kinds_without_layer():
+    model = SovereigntyModel(rng=5, cyber_layer=False)
+    with pytest.raises(ValueError, match="kind: 'quake' unknown"):
+        model.inject("quake")
+    with pytest.raises(ValueError, match="needs the cyber layer"):
+        model.inject("attack_wave", sector="health", bloc="cn", intensity=2.0)
+    model.inject("export_controls", level=0.9)
+    model.step()
+    assert model.params.export_controls == 0.9
