@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.payoffs import POLICIES
+from simulation.payoffs import COMPONENTS, POLICIES
 from simulation.world import DOMAINS, ECOSYSTEMS, LOCALIZATION, World
 
 if TYPE_CHECKING:
@@ -190,8 +190,13 @@ class StateAgent(mesa.Agent):
         self.index = index
         self.iso3 = str(model.world.iso3[index])
         self.options: np.ndarray | None = None
-        self.payoffs: tuple[float, ...] = ()
         self.sync_policy()
+
+    @property
+    def payoffs(self) -> tuple[float, ...]:
+        """Current ``(trade, security, economy, sovereignty, utility)``, read from the model."""
+        comps, i = self.model.evaluation.components, self.index
+        return tuple(float(comps[k][i]) for k in COMPONENTS)
 
     def sync_policy(self) -> None:
         """Copy this state's policy from the model's arrays into the agent's attributes."""

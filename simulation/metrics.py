@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.payoffs import (
+    COMPONENTS,
     Evaluation,
     PayoffParams,
     compat_matrices,
@@ -49,6 +50,9 @@ def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> fl
     return float(1.0 - kept / ev.potential.sum())
 
 
+_FIRST_DOMAIN = column_slices()[0]
+
+
 def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to data-flow restrictions alone (all ecosystems compatible).
 
@@ -56,8 +60,7 @@ def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
     weight times their flow permission, so no new product with ``G`` is needed.
     """
     phi = flow_permission(p)
-    first = column_slices()[0]
-    inflow = ev.trade_inflow[:, :, first].sum(axis=2)
+    inflow = ev.trade_inflow[:, :, _FIRST_DOMAIN].sum(axis=2)
     kept = phi[0, ev.loc] @ inflow[0] + phi[1, ev.loc] @ inflow[1]
     return float(1.0 - kept / world.gravity.sum())
 
@@ -82,12 +85,17 @@ def interoperability_matrix(
 
 
 N_PROFILES = int(np.prod([len(ECOSYSTEMS[d]) for d in DOMAINS]))
+"""Number of joint alignments (5G x semiconductors x AI options)."""
+
+
+_SIZES = [len(ECOSYSTEMS[d]) for d in DOMAINS]
+_PROFILE_STRIDES = np.array([_SIZES[1] * _SIZES[2], _SIZES[2], 1])
+"""Place values of the joint-alignment id (5G, semiconductors, AI), as ``ravel_multi_index``."""
 
 
 def profile_ids(align: np.ndarray) -> np.ndarray:
     """Return an integer id of each state's joint alignment (5G, semiconductors, AI)."""
-    sizes = [len(ECOSYSTEMS[d]) for d in DOMAINS]
-    return np.ravel_multi_index(tuple(align.T), sizes)
+    return np.asarray(align) @ _PROFILE_STRIDES
 
 
 def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
@@ -97,7 +105,10 @@ def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
     community ``c`` and ``K_c`` its total strength. Inside a community ecosystems are identical, so
     ``W_cc`` needs only gravity and flows.
     """
-    strength = realised_exchange(ev)
+    return _modularity(world, ev, realised_exchange(ev))
+
+
+def _modularity(world: World, ev: Evaluation, strength: np.ndarray) -> float:
     total = strength.sum()
     if total <= 0:
         return 0.0
@@ -170,8 +181,12 @@ def security_connectivity_balance(ev: Evaluation, p: PayoffParams) -> float:
     Near 1 security gains dominate states' payoffs; near 0 connectivity does; below 0 net security
     exposure outweighs connectivity.
     """
-    s = p.weight_security * float(np.mean(ev.components["security"]))
-    c = p.weight_trade * float(np.mean(ev.components["trade"]))
+    security = float(np.mean(ev.components["security"]))
+    return _balance(security, float(np.mean(ev.components["trade"])), p)
+
+
+def _balance(mean_security: float, mean_trade: float, p: PayoffParams) -> float:
+    s, c = p.weight_security * mean_security, p.weight_trade * mean_trade
     denom = abs(s) + abs(c)
     return s / denom if denom > 0 else 0.0
 
@@ -179,22 +194,24 @@ def security_connectivity_balance(ev: Evaluation, p: PayoffParams) -> float:
 def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
     """Return every model-level metric of a profile as a flat dict (the model reporters)."""
     comps = ev.components
-    means = np.mean(
-        [comps[k] for k in ("trade", "security", "economy", "sovereignty", "utility")], axis=1
-    )
+    trade, security, economy, sovereignty, welfare = np.mean(
+        [comps[k] for k in COMPONENTS], axis=1
+    ).tolist()
+    strength = realised_exchange(ev)
+    exchanged, potential = float(strength.sum()), float(ev.potential.sum())
     out = {
-        "fragmentation": fragmentation(ev),
+        "fragmentation": 1.0 - exchanged / potential if potential > 0 else 0.0,
         "fragmentation_technical": fragmentation_technical(world, ev, p),
         "fragmentation_data": fragmentation_data(world, ev, p),
-        "digital_trade": float(realised_exchange(ev).sum()),
-        "modularity": modularity(world, ev, p),
+        "digital_trade": exchanged,
+        "modularity": _modularity(world, ev, strength),
         "mean_localization": mean_localization(ev.loc),
-        "mean_trade": float(means[0]),
-        "mean_security": float(means[1]),
-        "mean_economy": float(means[2]),
-        "mean_sovereignty": float(means[3]),
-        "welfare": float(means[4]),
-        "security_connectivity_balance": security_connectivity_balance(ev, p),
+        "mean_trade": trade,
+        "mean_security": security,
+        "mean_economy": economy,
+        "mean_sovereignty": sovereignty,
+        "welfare": welfare,
+        "security_connectivity_balance": _balance(security, trade, p),
     }
     counts = option_shares(ev.onehot).tolist()
     gdp = option_shares(ev.onehot, world.gdp)

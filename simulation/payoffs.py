@@ -160,7 +160,7 @@ def flow_permission(p: PayoffParams) -> np.ndarray:
 def one_hot(align: np.ndarray) -> np.ndarray:
     """Return the ``(N, 10)`` one-hot encoding of an ``(N, 3)`` alignment array."""
     x = np.zeros((align.shape[0], N_COLUMNS))
-    x[np.arange(align.shape[0])[:, None], option_columns(align)] = 1.0
+    np.put_along_axis(x, option_columns(align), 1.0, axis=1)
     return x
 
 
@@ -190,11 +190,15 @@ class Terms:
     and industry support. Per localization level (``(N, 4)``): ``level_security``,
     ``level_economy``, ``level_sovereignty``. ``trade_kernel`` and ``partner_kernel`` are the
     ``(10, 10)`` block-diagonal matrices ``w_d K_d`` and ``partner_value w_d K_d``.
+    ``safe_potential`` and ``safe_ties`` are ``potential`` and ``tie_total`` with zeros replaced by
+    one, the divisors of the trade and partner terms.
     """
 
     phi: np.ndarray
     potential: np.ndarray
     tie_total: np.ndarray
+    safe_potential: np.ndarray
+    safe_ties: np.ndarray
     trade_kernel: np.ndarray
     partner_kernel: np.ndarray
     security: np.ndarray
@@ -279,6 +283,10 @@ def layout(p: PayoffParams) -> Layout:
     return Layout(kernel, share, share_5g, risk, cost, industry, denied_cn, denied_us)
 
 
+def _nonzero(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, 1.0)
+
+
 def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Terms:
     """Return the profile-independent payoff terms of ``world`` under ``p`` and ``cond``."""
     n = world.n
@@ -300,6 +308,8 @@ def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Term
         phi=flow_permission(p),
         potential=world.potential,
         tie_total=world.tie_total,
+        safe_potential=_nonzero(world.potential),
+        safe_ties=_nonzero(world.tie_total),
         trade_kernel=lay.kernel,
         partner_kernel=p.partner_value * lay.kernel,
         security=security,
@@ -337,10 +347,12 @@ class Evaluation:
     components: dict[str, np.ndarray]
 
 
+_STARTS = np.array([sl.start for sl in column_slices()])
+
+
 def option_columns(align: np.ndarray) -> np.ndarray:
     """Return the ``(N, 3)`` column of each state's option in the 10-column layout."""
-    starts = np.array([sl.start for sl in column_slices()])
-    return np.asarray(align) + starts
+    return np.asarray(align) + _STARTS
 
 
 def evaluate(
@@ -353,26 +365,30 @@ def evaluate(
     t = terms(world, p) if cached is None else cached
     align = np.asarray(align, dtype=np.int64)
     loc = np.asarray(loc, dtype=np.int64)
+    columns = option_columns(align)
     onehot = one_hot(align)
     phi = t.phi[:, loc]  # (2, N): own flow permission outside / inside adequacy pairs
     inflow = np.stack(split_dot(world, phi[0][:, None] * onehot, phi[1][:, None] * onehot))
     value = inflow @ t.trade_kernel
-    safe_ties = np.where(t.tie_total > 0, t.tie_total, 1.0)
-    partner = (world.ties_dot(onehot) @ t.partner_kernel) / safe_ties[:, None]
-    # each state's own options: sum over its three columns of each (N, 10) table
-    trade0, trade1, security, economy = (
-        np.stack([value[0], value[1], partner + t.security, t.economy]) * onehot
-    ).sum(axis=2)
+    partner = (world.ties_dot(onehot) @ t.partner_kernel) / t.safe_ties[:, None]
+    # each state's own options: the sum over its three columns of each (N, 10) table
+    tables = np.stack([value[0], value[1], partner + t.security, t.economy])
+    trade0, trade1, security, economy = np.take_along_axis(tables, columns[None], axis=2).sum(
+        axis=2
+    )
     r = np.arange(len(loc))
-    own = phi[0] * trade0 + phi[1] * trade1
     comps = {
-        "trade": own / np.where(t.potential > 0, t.potential, 1.0),
+        "trade": (phi[0] * trade0 + phi[1] * trade1) / t.safe_potential,
         "security": security + t.level_security[r, loc],
         "economy": economy + t.level_economy[r, loc],
         "sovereignty": t.level_sovereignty[r, loc],
     }
     comps["utility"] = utility(comps, p)
     return Evaluation(align, loc, onehot, inflow, value, partner, t.potential, t, comps)
+
+
+COMPONENTS = ("trade", "security", "economy", "sovereignty", "utility")
+"""Names of the payoff components in :attr:`Evaluation.components`, in reporting order."""
 
 
 def utility(components: dict[str, np.ndarray], p: PayoffParams) -> np.ndarray:
@@ -394,9 +410,8 @@ def option_values(world: World, ev: Evaluation, rows: np.ndarray, p: PayoffParam
     """
     t = ev.terms
     rows = np.asarray(rows, dtype=np.int64)
-    scale = 1.0 / np.where(t.potential[rows] > 0, t.potential[rows], 1.0)
-    v0 = ev.trade_value[0, rows] * (p.weight_trade * scale[:, None])
-    v1 = ev.trade_value[1, rows] * (p.weight_trade * scale[:, None])
+    scale = (p.weight_trade / t.safe_potential[rows])[:, None]
+    v0, v1 = ev.trade_value[:, rows] * scale
     fixed = (
         p.weight_security * (ev.partner_value[rows] + t.security[rows])
         + p.weight_economy * t.economy[rows]
