@@ -35,9 +35,10 @@ import os
 import shutil
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -194,52 +195,130 @@ def _set(raw: dict[str, Any], key: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def plan(exp: Experiment, exp_path: Path) -> tuple[list[Run], dict[str, Any] | None]:
-    """Return every run of the experiment in id order, validated, and the SALib problem."""
+class Plan(Sequence[Run]):
+    """Every run of an experiment, made on demand in run-id order (a read-only sequence).
+
+    Runs are numbered scenario first, then design point, then replicate:
+    ``run_id = (scenario * points + point) * replicates + replicate``. The plan holds only the
+    design points' sampled values and the replicate seeds; a run's model arguments are built (and
+    validated) when the run is taken, once per design point for its consecutive replicates. So the
+    plan, and the parent process of a batch, use the same memory for any number of replicates.
+    Build it with :func:`plan`, which validates every design point first.
+    """
+
+    def __init__(
+        self, exp: Experiment, exp_path: Path, points: list[dict[str, Any]], seeds: list[int]
+    ) -> None:
+        self.exp, self.exp_path, self.points, self.seeds = exp, exp_path, points, seeds
+        self.sources = {name: _scenario_path(name, exp_path) for name in exp.scenarios}
+        self._raw = {name: scenarios.resolve_raw(path) for name, path in self.sources.items()}
+        self._cell: tuple[int, dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.exp.scenarios) * len(self.points) * len(self.seeds)
+
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"run {index} is not in the plan ({len(self)} runs)")
+        cell, replicate = divmod(index, len(self.seeds))
+        cached = self.cell(cell)
+        return Run(
+            index,
+            cached["scenario"],
+            cell % len(self.points),
+            replicate,
+            self.seeds[replicate],
+            cached["values"],
+            cached["base"],
+            cached["steps"],
+        )
+
+    def cell(self, cell: int) -> dict[str, Any]:
+        """Return a (scenario, design point) cell's name, values, model arguments and steps."""
+        if self._cell is None or self._cell[0] != cell:
+            self._cell = (cell, self._build(cell))
+        return self._cell[1]
+
+    def _build(self, cell: int) -> dict[str, Any]:
+        index, point = divmod(cell, len(self.points))
+        name = self.exp.scenarios[index]
+        raw = json.loads(json.dumps(self._raw[name]))
+        raw.setdefault("name", self.sources[name].stem)
+        values = {}
+        for key, value in self.points[point].items():
+            if "." not in key:
+                raise BatchError(
+                    f"{self.exp_path}: parameters.{key}: expected SECTION.KEY, e.g. payoffs.export_controls"
+                )
+            values[key] = _integral(key, value)  # recorded as run
+            _set(raw, key, values[key])
+        if self.exp.steps is not None:
+            _set(raw, "run.steps", self.exp.steps)
+        try:
+            scenario = scenarios.validate(raw, f"{self.exp_path} (scenario {name}, point {point})")
+        except scenarios.ScenarioError as exc:
+            raise BatchError(str(exc)) from None
+        base = scenario.model_kwargs(0)  # one dict for all replicates of the point
+        del base["rng"]
+        base["collect_agents"] = False
+        return {
+            "scenario": scenario.name,
+            "values": values,
+            "base": base,
+            "steps": scenario.run.steps,
+        }
+
+    def digest(self) -> str:
+        """Return a hash of what the plan runs: the experiment, each cell's arguments, the seeds."""
+        h = hashlib.sha256(self.exp.model_dump_json().encode())
+        for cell in range(len(self.exp.scenarios) * len(self.points)):
+            c = self.cell(cell)
+            h.update(
+                json.dumps(
+                    [c["scenario"], cell, c["base"], c["steps"]], sort_keys=True, default=str
+                ).encode()
+            )
+        h.update(json.dumps(self.seeds).encode())
+        return h.hexdigest()
+
+    def design_table(self) -> pd.DataFrame:
+        """Return one row per run: ``run_id, scenario, point, replicate, seed`` and the values."""
+        n_points, n_seeds = len(self.points), len(self.seeds)
+        cells = len(self.exp.scenarios) * n_points
+        columns: dict[str, Any] = {
+            "run_id": np.arange(len(self)),
+            "scenario": np.repeat([self.cell(c)["scenario"] for c in range(cells)], n_seeds),
+            "point": np.tile(np.repeat(np.arange(n_points), n_seeds), len(self.exp.scenarios)),
+            "replicate": np.tile(np.arange(n_seeds), cells),
+            "seed": np.tile(np.asarray(self.seeds, dtype=np.int64), cells),
+        }
+        for key in self.exp.parameters:
+            used = [self.cell(c)["values"][key] for c in range(cells)]
+            columns[key] = np.repeat(np.asarray(used, dtype=object), n_seeds).tolist()
+        return pd.DataFrame(columns)
+
+
+def plan(exp: Experiment, exp_path: Path) -> tuple[Plan, dict[str, Any] | None]:
+    """Return every run of the experiment (a :class:`Plan`) and the SALib problem if sampled.
+
+    Every design point of every scenario is validated here, so a bad one fails before any run.
+    """
     points, problem = design_points(exp)
     seeds = [
         int(s.generate_state(1, dtype=np.uint32)[0])
         for s in np.random.SeedSequence(exp.seed).spawn(exp.replicates)
     ]
-    runs = []
-    run_id = 0
-    for name in exp.scenarios:
-        path = _scenario_path(name, exp_path)
-        base = scenarios.resolve_raw(path)
-        base.setdefault("name", path.stem)
-        for point, sampled in enumerate(points):
-            raw = json.loads(json.dumps(base))
-            values = {}
-            for key, value in sampled.items():
-                if "." not in key:
-                    raise BatchError(
-                        f"{exp_path}: parameters.{key}: expected SECTION.KEY, e.g. payoffs.export_controls"
-                    )
-                values[key] = _integral(key, value)  # recorded as run
-                _set(raw, key, values[key])
-            if exp.steps is not None:
-                _set(raw, "run.steps", exp.steps)
-            try:
-                scenario = scenarios.validate(raw, f"{exp_path} (scenario {name}, point {point})")
-            except scenarios.ScenarioError as exc:
-                raise BatchError(str(exc)) from None
-            shared = scenario.model_kwargs(0)  # one dict for all replicates of the point
-            del shared["rng"]
-            shared["collect_agents"] = False
-            for replicate, seed in enumerate(seeds):
-                runs.append(
-                    Run(
-                        run_id,
-                        scenario.name,
-                        point,
-                        replicate,
-                        seed,
-                        values,
-                        shared,
-                        scenario.run.steps,
-                    )
-                )
-                run_id += 1
+    runs = Plan(exp, exp_path, points, seeds)
+    for cell in range(len(exp.scenarios) * len(points)):
+        runs.cell(cell)
     return runs, problem
 
 
@@ -336,27 +415,9 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 # --- the store -------------------------------------------------------------------------------------
 
 
-def experiment_hash(exp: Experiment, runs: list[Run]) -> str:
-    """Return a hash of what the experiment runs: its settings and every run's arguments."""
-    h = hashlib.sha256(exp.model_dump_json().encode())
-    seen: set[int] = set()
-    for r in runs:
-        if id(r.base) not in seen:  # each design point's arguments once
-            seen.add(id(r.base))
-            h.update(
-                json.dumps(
-                    [r.scenario, r.point, r.base, r.steps], sort_keys=True, default=str
-                ).encode()
-            )
-        h.update(f"{r.run_id}:{r.seed};".encode())
-    return h.hexdigest()
-
-
-def prepare_store(
-    store: Path, exp: Experiment, exp_path: Path, runs: list[Run], force: bool
-) -> None:
+def prepare_store(store: Path, exp: Experiment, exp_path: Path, runs: Plan, force: bool) -> None:
     """Create or reopen a store; refuse one that holds a different experiment unless ``force``."""
-    digest = experiment_hash(exp, runs)
+    digest = runs.digest()
     manifest_path = store / "manifest.json"
     if store.exists() and not store.is_dir():
         raise BatchError(
@@ -382,20 +443,7 @@ def prepare_store(
     for stray in [*store.glob(".*.tmp-*"), *store.glob("*/.*.tmp-*")]:  # left by a kill
         stray.unlink(missing_ok=True)
     if not manifest_path.exists():
-        design = pd.DataFrame(
-            [
-                {
-                    "run_id": r.run_id,
-                    "scenario": r.scenario,
-                    "point": r.point,
-                    "replicate": r.replicate,
-                    "seed": r.seed,
-                    **r.values,
-                }
-                for r in runs
-            ]
-        )
-        _atomic_parquet(design, store / "design.parquet")
+        _atomic_parquet(runs.design_table(), store / "design.parquet")
         (store / "experiment.toml").write_bytes(exp_path.read_bytes())
         from simulation.cli import _version
 
@@ -479,15 +527,21 @@ def run_batch(
     runs, _ = plan(exp, exp_path)
     store = Path(store)
     prepare_store(store, exp, exp_path, runs, force)
-    done_ids = completed(store)
-    skip = done_ids | (set() if retry_failed else failed(store))
-    pending = [r for r in runs if r.run_id not in skip]
-    summary = BatchSummary(store=store, total=len(runs), skipped=len(runs) - len(pending))
+
+    def todo(run_id: int) -> bool:  # checked on disk, so no set of run ids grows in memory
+        name = f"{run_id:07d}.json"
+        if (store / "done" / name).exists():
+            return False
+        return retry_failed or not (store / "failed" / name).exists()
+
+    n_pending = sum(1 for i in range(len(runs)) if todo(i))
+    pending = (runs[i] for i in range(len(runs)) if todo(i))
+    summary = BatchSummary(store=store, total=len(runs), skipped=len(runs) - n_pending)
     outputs = exp.outputs.model_dump()
     start = time.perf_counter()
     from tqdm import tqdm
 
-    bar = tqdm(total=len(pending), disable=not progress, unit="run", desc=exp.name)
+    bar = tqdm(total=n_pending, disable=not progress, unit="run", desc=exp.name)
     own_pool = executor is None and workers > 1
     pool = _process_pool(workers) if own_pool else executor
     try:
@@ -497,7 +551,7 @@ def run_batch(
                 bar.update(1)
         else:
             limit = window or 4 * max(workers, 1)
-            queue = iter(pending)
+            queue = pending
             inflight: set[cf.Future] = set()
             while True:
                 for run in itertools.islice(queue, limit - len(inflight)):
