@@ -28,6 +28,7 @@ failed ones); a different experiment is refused unless ``force`` is given.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
 import itertools
 import json
@@ -38,13 +39,19 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, overload
+from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from threadpoolctl import ThreadpoolController
 
 from simulation import scenarios
+
+if TYPE_CHECKING:
+    from simulation.model import SovereigntyModel
 
 TABLES = ("model", "agents", "events")
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
@@ -346,10 +353,60 @@ def _scenario_path(name: str, exp_path: Path) -> Path:
 # --- running one run (in a worker) -----------------------------------------------------------------
 
 
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+def _atomic_parquet(table: pd.DataFrame | pa.Table, path: Path) -> None:
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    df.to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     os.replace(tmp, path)
+
+
+_EVENT_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.int64()),
+        ("step", pa.int64()),
+        *((name, pa.string()) for name in ("event", "source", "target", "sector")),
+        ("attributed", pa.bool_()),
+        ("response", pa.string()),
+        ("damage", pa.float64()),
+    ]
+)
+"""The events table of a store: ``run_id`` and :data:`simulation.cyber.EVENT_COLUMNS`."""
+
+
+@functools.cache
+def _threadpools() -> ThreadpoolController:
+    """Return this process's thread-pool controller (finding the libraries takes milliseconds)."""
+    return ThreadpoolController()
+
+
+def _agents_table(model: SovereigntyModel, run_id: int) -> pa.Table:
+    """Return the final agent variables (:meth:`SovereigntyModel.policy_table`) as Arrow."""
+    from simulation.model import PAYOFFS, POLICY
+
+    n = model.world.n
+    policies = list(zip(*(s.policy for s in model.states), strict=True))
+    comps = model.evaluation.components
+    return pa.table(
+        {
+            "run_id": np.full(n, run_id, dtype=np.int64),
+            "step": np.full(n, model.steps, dtype=np.int64),
+            "iso3": model.world.iso3.astype(str),
+            **dict(zip(POLICY, (list(p) for p in policies), strict=True)),
+            **{k: comps[k] for k in PAYOFFS},
+        }
+    )
+
+
+def _model_table(model: SovereigntyModel, run_id: int) -> pa.Table:
+    """Return the run's per-step model variables as an Arrow table, straight from the collector.
+
+    The columns are those of :meth:`SovereigntyModel.model_dataframe` with ``run_id`` first;
+    building them without pandas keeps the cost of writing a run small next to running it.
+    """
+    columns = model.datacollector.model_vars
+    n = len(columns["changed"])
+    return pa.table({"run_id": np.full(n, run_id, dtype=np.int64), "step": np.arange(n), **columns})
 
 
 def execute(run: Run, store: str, outputs: dict[str, Any]) -> dict[str, Any]:
@@ -357,8 +414,6 @@ def execute(run: Run, store: str, outputs: dict[str, Any]) -> dict[str, Any]:
 
     This is the function the executor calls; it returns only a small status dict.
     """
-    from threadpoolctl import threadpool_limits
-
     from simulation.model import SovereigntyModel
 
     root = Path(store)
@@ -366,22 +421,19 @@ def execute(run: Run, store: str, outputs: dict[str, Any]) -> dict[str, Any]:
     name = f"{run.run_id:07d}"
     try:
         # one run per core: BLAS threads inside each run would only compete with the other workers
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _threadpools().limit(limits=1, user_api="blas"):
             model = SovereigntyModel(**run.kwargs)
             model.run(run.steps)
-        model_df = model.model_dataframe()
-        model_df.insert(0, "run_id", run.run_id)
-        _atomic_parquet(model_df, root / "model" / f"part-{name}.parquet")
+        _atomic_parquet(_model_table(model, run.run_id), root / "model" / f"part-{name}.parquet")
         if outputs["agents"] == "final":
-            agents = model.policy_table()
-            agents.insert(0, "step", model.steps)
-            agents.insert(0, "run_id", run.run_id)
-            _atomic_parquet(agents, root / "agents" / f"part-{name}.parquet")
-        if outputs["events"]:
-            events = model.event_dataframe()
-            events.insert(0, "run_id", run.run_id)
             _atomic_parquet(
-                events.astype({"attributed": "boolean"}), root / "events" / f"part-{name}.parquet"
+                _agents_table(model, run.run_id), root / "agents" / f"part-{name}.parquet"
+            )
+        if outputs["events"]:
+            events = [{"run_id": run.run_id, **e} for e in model.events]
+            _atomic_parquet(
+                pa.Table.from_pylist(events, schema=_EVENT_SCHEMA),
+                root / "events" / f"part-{name}.parquet",
             )
         seconds = time.perf_counter() - start
         _write_json(root / "done" / f"{name}.json", {"run_id": run.run_id, "seconds": seconds})
@@ -619,6 +671,8 @@ def load_batch(store: str | Path, table: str = "model") -> pd.DataFrame:
         if any(len(f) for f in frames)
         else frames[0]
     )
+    if table == "events":  # True, False, or None for events that are not attacks
+        data = data.astype({"attributed": "boolean"})
     return (
         design.merge(data, on="run_id", how="inner")
         .sort_values(["run_id"], kind="stable")
