@@ -27,7 +27,8 @@ same numbers with plain loops and is the oracle in the tests.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+import weakref
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -289,22 +290,57 @@ def _nonzero(x: np.ndarray) -> np.ndarray:
 
 def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Terms:
     """Return the profile-independent payoff terms of ``world`` under ``p`` and ``cond``."""
-    n = world.n
     cond = Conditions() if cond is None else cond
     hostility = world.hostility if cond.hostility is None else cond.hostility
-    lay = layout(p)
-    mitigation = 1.0 - p.capacity_mitigation * world.capacity
-    security = p.patron_value * (world.affinity @ lay.shares)
-    security -= mitigation[:, None] * (hostility @ lay.shares) * lay.risk
-    economy = p.industry_weight * (world.tech @ lay.industry) - lay.cost
+    lay, fixed = layout(p), _fixed_terms(world, p)
+    security = fixed.patron - fixed.mitigation * (hostility @ lay.shares) * lay.risk
     denied = lay.denied_cn + hostility[:, 0:1] * lay.denied_us
-    economy -= p.frontier_value * p.export_controls * denied
+    economy = fixed.industry - p.frontier_value * p.export_controls * denied
     if cond.pressure is not None:  # patrons act on 5G vendors only
         security -= cond.pressure @ lay.shares_5g
     if cond.subsidy is not None:
         economy += cond.subsidy @ lay.shares_5g
+    return replace(
+        fixed.terms,
+        security=security,
+        economy=economy,
+        level_security=fixed.terms.level_security
+        if cond.threat is None
+        else (1.0 + cond.threat)[:, None] * (p.localization_security * CONTROL),
+    )
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """Terms of a world under ``p`` that no condition of the cyber layer changes."""
+
+    terms: Terms
+    patron: np.ndarray
+    mitigation: np.ndarray
+    industry: np.ndarray
+
+
+_FIXED: weakref.WeakKeyDictionary[World, dict[PayoffParams, _Fixed]] = weakref.WeakKeyDictionary()
+
+
+def _fixed_terms(world: World, p: PayoffParams) -> _Fixed:
+    """Return the condition-independent terms, cached per world and parameters.
+
+    The cyber layer recomputes the terms every step; only its conditions change. Worlds are keyed
+    by identity (their arrays are not changed after they are built) and held weakly, so a cached
+    entry goes with its world.
+    """
+    per_world = _FIXED.setdefault(world, {})
+    if p not in per_world:
+        per_world[p] = _compute_fixed(world, p)
+    return per_world[p]
+
+
+def _compute_fixed(world: World, p: PayoffParams) -> _Fixed:
+    lay = layout(p)
     control = p.localization_security * CONTROL
-    return Terms(
+    level_economy = p.localization_protection * world.tech.max(axis=1) - p.innovation_loss
+    fixed = Terms(
         phi=flow_permission(p),
         potential=world.potential,
         tie_total=world.tie_total,
@@ -312,16 +348,17 @@ def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Term
         safe_ties=_nonzero(world.tie_total),
         trade_kernel=lay.kernel,
         partner_kernel=p.partner_value * lay.kernel,
-        security=security,
-        economy=economy,
-        level_security=np.broadcast_to(control, (n, N_LEVELS))
-        if cond.threat is None
-        else (1.0 + cond.threat)[:, None] * control,
-        level_economy=(p.localization_protection * world.tech.max(axis=1) - p.innovation_loss)[
-            :, None
-        ]
-        * CONTROL,
+        security=np.empty((0, N_COLUMNS)),
+        economy=np.empty((0, N_COLUMNS)),
+        level_security=np.broadcast_to(control, (world.n, N_LEVELS)),
+        level_economy=level_economy[:, None] * CONTROL,
         level_sovereignty=world.data_pref[:, None] * CONTROL,
+    )
+    return _Fixed(
+        terms=fixed,
+        patron=p.patron_value * (world.affinity @ lay.shares),
+        mitigation=(1.0 - p.capacity_mitigation * world.capacity)[:, None],
+        industry=p.industry_weight * (world.tech @ lay.industry) - lay.cost,
     )
 
 
