@@ -36,6 +36,9 @@ EXAMPLES = """examples:
   sovsim scenarios show cyber-crisis           a scenario fully resolved (extends applied)
   sovsim validate scenarios/*.toml             check files without running them
   sovsim batch export-controls --workers 2     an experiment from scenarios/experiments/
+  sovsim plot results/baseline --out fig.svg   a figure of a run folder or a batch store
+  sovsim report results/baseline               a self-contained HTML report to share
+  sovsim app                                   the workshop app in the browser
 """
 
 BATCH_EXAMPLES = """examples:
@@ -46,10 +49,51 @@ BATCH_EXAMPLES = """examples:
   sovsim batch export-controls --retry-failed        rerun the runs that failed
 """
 
-RESERVED = {
-    "plot": "figures of fragmentation outcomes",
-    "app": "the workshop browser app",
-}
+PLOT_EXAMPLES = """examples:
+  sovsim plot results/baseline                       the default figure: results/baseline/figures/timeseries.png
+  sovsim plot results/baseline --kind bloc_shares --out blocs.svg
+  sovsim plot results/baseline --kind timeseries --metric mean_localization --out loc.pdf
+  sovsim plot results/batches/export-controls --kind heatmap --metric mean_security
+  sovsim plot results/batches/export-controls --kind bloc_shares --scenario tech-cold-war
+  sovsim plot results/baseline --kind world_map --seed 2 --step 10 --out map.png
+  sovsim plot results/batches/uncertainty-lhs --kind prim --metric fragmentation --threshold 0.45
+"""
+
+REPORT_EXAMPLES = """examples:
+  sovsim report results/baseline                     one HTML page: results/baseline/report.html
+  sovsim report results/batches/export-controls --out ec-report.html
+  sovsim report results/baseline --force             replace an existing report
+"""
+
+FIGURE_KINDS = (
+    "timeseries",
+    "bloc_shares",
+    "tradeoff",
+    "heatmap",
+    "world_map",
+    "network",
+    "event_timeline",
+    "sobol",
+    "prim",
+)
+"""The kinds of ``sovsim plot`` (the names of :data:`simulation.report.FIGURES`, kept here so that
+``sovsim --help`` need not import matplotlib; a test keeps the two the same)."""
+
+
+APP_EXAMPLES = """examples:
+  sovsim app --prepare-assets           once, with internet: the page's scripts, for offline use
+  sovsim app                            the baseline scenario at http://127.0.0.1:8765/
+  sovsim app --scenario tech-cold-war   start with another scenario
+  sovsim app --host 0.0.0.0             open it to the classroom network (no password!)
+  sovsim app --participatory            each participant steers a state
+"""
+
+APP_SCENARIO_ENV = "SOVSIM_SCENARIO"
+"""Environment variable through which the app learns its scenario (``simulation.app.SCENARIO_ENV``;
+not imported from there, so that ``sovsim`` need not import Solara)."""
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Hosts that serve the app to this computer only."""
 
 
 class BadInput(Exception):
@@ -155,8 +199,89 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="print nothing on success")
     batch.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    for name, what in RESERVED.items():
-        sub.add_parser(name, help=f"{what} (not yet available)", add_help=True)
+    plot = sub.add_parser(
+        "plot",
+        help="draw a figure of a run folder or a batch store",
+        description=(
+            "Draw one figure of RESULTS (a folder written by 'sovsim run' or a store written by "
+            "'sovsim batch') as PNG, SVG or PDF, chosen by the suffix of --out. Without --kind, a "
+            "run gets its outcomes over time and a batch its design's main figure (Sobol indices, "
+            "or the heatmap of a grid). Kinds that need a batch design apply only to batches that "
+            "have it; an unknown or inapplicable kind lists those available."
+        ),
+        epilog=PLOT_EXAMPLES,
+        formatter_class=fmt,
+    )
+    plot.add_argument("results", type=Path, help="run folder or batch store")
+    plot.add_argument(
+        "--kind", help=f"figure kind: {', '.join(FIGURE_KINDS)} (default: depends on RESULTS)"
+    )
+    plot.add_argument(
+        "--out", type=Path, help="file .png, .svg or .pdf (default: RESULTS/figures/KIND.png)"
+    )
+    plot.add_argument("--metric", help="model column to draw, e.g. fragmentation, mean_security")
+    plot.add_argument("--seed", type=int, help="seed (run) or run id (batch) of a per-run figure")
+    plot.add_argument("--step", type=int, help="step of a per-step figure (default: the last)")
+    plot.add_argument("--scenario", help="scenario of a batch to draw")
+    plot.add_argument(
+        "--threshold",
+        type=float,
+        help="prim: runs ending with METRIC above it are the cases of interest (default: the "
+        "75%% quantile)",
+    )
+    plot.add_argument("--dpi", type=int, default=150, help="resolution (default: 150)")
+    plot.add_argument("--force", action="store_true", help="replace an existing file")
+    plot.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    report = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report of a run folder or a batch store",
+        description=(
+            "Write one HTML page about RESULTS that needs nothing else to open (figures embedded, "
+            "no external links): the scenario or experiment and its resolved TOML, the run "
+            "metadata, key results (median and 90%% interval across runs) and every figure that "
+            "applies, each with a caption on how to read it."
+        ),
+        epilog=REPORT_EXAMPLES,
+        formatter_class=fmt,
+    )
+    report.add_argument("results", type=Path, help="run folder or batch store")
+    report.add_argument("--out", type=Path, help="file .html (default: RESULTS/report.html)")
+    report.add_argument("--dpi", type=int, default=100, help="figure resolution (default: 100)")
+    report.add_argument("--force", action="store_true", help="replace an existing file")
+    report.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    app = sub.add_parser(
+        "app",
+        help="serve the workshop browser app",
+        description=(
+            "Serve the workshop app in the browser: pick a scenario, set the levers, step or play "
+            "the model, watch the world map, live plots and event feed, inject events. It serves "
+            "on 127.0.0.1 (this computer only) unless --host says otherwise. It needs Solara's "
+            "page scripts on disk, so that it works without internet: prepare them once with "
+            "--prepare-assets."
+        ),
+        epilog=APP_EXAMPLES,
+        formatter_class=fmt,
+    )
+    app.add_argument("--scenario", default="baseline", help="scenario name or .toml file")
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1; 0.0.0.0 opens it to the network)",
+    )
+    app.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    app.add_argument(
+        "--participatory", action="store_true", help="participatory mode: one state each"
+    )
+    app.add_argument(
+        "--prepare-assets",
+        action="store_true",
+        help="download the page's scripts from npm for offline use, then exit",
+    )
+    app.add_argument(
+        "--force", action="store_true", help="with --prepare-assets: download them all again"
+    )
     return parser
 
 
@@ -478,6 +603,63 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _headless_matplotlib() -> None:
+    """Use the Agg backend unless pyplot is already in use (then leave the caller's choice)."""
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draw one figure of a run folder or batch store; write it atomically."""
+    _headless_matplotlib()
+    import matplotlib.pyplot as plt
+
+    from simulation import report
+
+    try:
+        results = report.load_results(args.results)
+        kind = args.kind or report.default_kind(results)
+        options = report.FigureOptions(
+            metric=args.metric,
+            seed=args.seed,
+            step=args.step,
+            scenario=args.scenario,
+            threshold=args.threshold,
+        )
+        report.check_options(results, kind, options)
+        out = args.out if args.out is not None else args.results / "figures" / f"{kind}.png"
+        report.check_target(out, args.force)
+        report.check_dpi(args.dpi)
+        fig = report.draw_figure(results, kind, options)
+        try:
+            report.save_figure(fig, out, dpi=args.dpi, force=args.force)
+        finally:
+            plt.close(fig)
+    except report.ResultsError as exc:
+        raise BadInput(str(exc)) from None
+    if not args.quiet:
+        print(f"sovsim plot: {kind} of {results.kind} {results.name} written to {out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the self-contained HTML report of a run folder or batch store."""
+    _headless_matplotlib()
+    from simulation import report
+
+    try:
+        results = report.load_results(args.results)
+        out = args.out if args.out is not None else args.results / "report.html"
+        report.write_report(results, out, force=args.force, dpi=args.dpi)
+    except report.ResultsError as exc:
+        raise BadInput(str(exc)) from None
+    if not args.quiet:
+        print(f"sovsim report: {results.kind} {results.name} written to {out}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List, show or document scenarios."""
     from simulation import scenarios
@@ -512,6 +694,96 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if bad else 0
 
 
+def app_host_warning(host: str) -> str | None:
+    """Return the warning to print when the app is served beyond this computer, else ``None``.
+
+    Parameters
+    ----------
+    host : str
+        The ``--host`` of ``sovsim app``.
+
+    Returns
+    -------
+    str or None
+        One line saying that anyone on the network can open and steer the app, for any host but
+        :data:`LOCAL_HOSTS`.
+    """
+    if host in LOCAL_HOSTS:
+        return None
+    return (
+        f"sovsim app: warning: --host {host} lets anyone who can reach this computer on the network "
+        "open the app and steer the model; there is no password or other authentication, so use "
+        "it only on a trusted classroom network"
+    )
+
+
+def _check_port(host: str, port: int) -> None:
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise BadInput(f"--port {port}: allowed 1 to 65535")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise BadInput(
+                f"--host {host} --port {port}: cannot serve there ({exc.strerror}); "
+                "choose another port with --port or an address of this computer with --host"
+            ) from None
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Prepare the app's offline assets, or serve the workshop app with Solara until Ctrl-C."""
+    import importlib.util
+    import socket
+
+    from simulation import assets, scenarios
+
+    if args.prepare_assets:
+        try:
+            done = assets.prepare(force=args.force, log=lambda line: print(f"sovsim app: {line}"))
+        except RuntimeError as exc:
+            print(f"sovsim: error: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"sovsim app: offline assets ready in {assets.cache_dir()} "
+            f"({len(done)} package(s) downloaded); start the app with `uv run sovsim app`"
+        )
+        return 0
+    if assets.missing():
+        raise BadInput(f"the app's offline assets are missing: run `{assets.PREPARE_COMMAND}`")
+    target = "simulation.participatory" if args.participatory else "simulation.app"
+    if importlib.util.find_spec(target) is None:
+        raise BadInput(f"--participatory: {target} is not part of this installation")
+    scenario, _ = scenarios.load(args.scenario)
+    _check_port(args.host, args.port)
+    warning = app_host_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr)
+    shown = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
+    shown = f"[{shown}]" if ":" in shown else shown
+    print(
+        f"sovsim app: serving scenario {scenario.name} at http://{shown}:{args.port}/ "
+        "(Ctrl-C stops it)",
+        flush=True,
+    )
+    env = {
+        **os.environ,
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        APP_SCENARIO_ENV: args.scenario,
+    }
+    command = [
+        *(sys.executable, "-m", "solara", "run", target),
+        *("--host", args.host, "--port", str(args.port), "--no-open", "--production"),
+    ]
+    try:
+        return subprocess.run(command, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        print("sovsim app: stopped", file=sys.stderr)
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sovsim`` command."""
     parser = build_parser()
@@ -521,11 +793,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    if args.command in RESERVED:
-        print(
-            f"sovsim {args.command}: {RESERVED[args.command]} is not available yet", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
     from simulation.batch import BatchError
     from simulation.scenarios import ScenarioError
 
@@ -534,6 +801,9 @@ def main(argv: list[str] | None = None) -> int:
         "batch": cmd_batch,
         "scenarios": cmd_scenarios,
         "validate": cmd_validate,
+        "plot": cmd_plot,
+        "report": cmd_report,
+        "app": cmd_app,
     }
     try:
         return commands[args.command](args)

@@ -166,7 +166,6 @@ JOBS = {
         command("validate", *map(str, sorted(PROJECT_SCENARIOS.glob("*.toml")))), tmp
     ),
     "help": lambda tmp: call(command("--help"), tmp),
-    "plot": lambda tmp: call(command("plot"), tmp),
     "bad_section_key": job_bad_section_key,
     "invalid_toml": job_invalid_toml,
     "out_is_a_file": job_out_is_a_file,
@@ -417,7 +416,7 @@ def test_an_interruption_while_writing_removes_the_temporary_folder(tmp_path, mo
     assert snapshot(tmp_path) == before
 
 
-# --- in-process: run options, help, reserved commands --------------------------------------------
+# --- in-process: run options and help -----------------------------------------------------------------
 
 
 def test_run_into_the_default_folder_with_sets(tmp_path, monkeypatch, capsys):
@@ -467,18 +466,6 @@ def test_help_exits_0_and_shows_examples(argv, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"usage: sovsim {' '.join(argv)}".rstrip())
     assert "examples:" in out and "sovsim run" in out
-
-
-@pytest.mark.parametrize("name", ["plot", "app"])
-def test_reserved_commands_are_not_available_yet(name, capsys):
-    assert cli.main([name]) == 2
-    captured = capsys.readouterr()
-    assert one_line(captured.err).startswith(f"sovsim {name}: ")
-    assert "not available yet" in captured.err
-    assert captured.out == ""
-    with pytest.raises(SystemExit) as info:
-        cli.main([name, "--help"])
-    assert info.value.code == 0
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
@@ -644,15 +631,6 @@ def test_top_level_help(real):
     assert "examples:" in done.stdout
     for name in ("run", "scenarios", "validate", "batch", "plot", "app"):
         assert re.search(rf"^\s+{name}\s", done.stdout, flags=re.MULTILINE), name
-
-
-def test_reserved_command(real):
-    done = real["plot"].result()
-    assert done.returncode == 2
-    assert (
-        one_line(done.stderr)
-        == "sovsim plot: figures of fragmentation outcomes is not available yet"
-    )
 
 
 @pytest.mark.parametrize(
