@@ -144,12 +144,20 @@ def prim_box(
     return finder.find_box()
 
 
-def feature_scores(store: str | Path, metrics: str | list[str]) -> pd.DataFrame:
-    """Return EMA Workbench feature scores (extra-trees importance) of each parameter per outcome."""
+def feature_scores(
+    store: str | Path, metrics: str | list[str], random_state: int = 0
+) -> pd.DataFrame:
+    """Return EMA Workbench feature scores (extra-trees importance) of each parameter per outcome.
+
+    The extra-trees ensemble is seeded with ``random_state``, so the same store gives the same
+    scores.
+    """
     from ema_workbench.analysis import feature_scoring
 
     experiments, outcomes = ema_data(store, metrics)
-    return feature_scoring.get_feature_scores_all(experiments, outcomes)
+    return feature_scoring.get_feature_scores_all(
+        experiments, outcomes, random_state=random_state
+    )
 
 
 def ema_model(

@@ -826,6 +826,8 @@ def test_prim_box_and_feature_scores(lhs_store):
     assert sorted(scores.index) == sorted([XC, CBC])
     assert sorted(scores.columns) == ["mean_trade", "welfare"]
     assert np.isfinite(scores.to_numpy()).all() and (scores.to_numpy() >= 0).all()
+    again = analysis.feature_scores(lhs_store, ["welfare", "mean_trade"])
+    pd.testing.assert_frame_equal(scores, again)  # seeded: the same store, the same scores
 
 
 def test_ema_analysis_of_several_scenarios_keeps_the_scenario(grid):
