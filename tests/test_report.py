@@ -34,17 +34,6 @@ from simulation.report import FigureOptions, ResultsError
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 XC = "payoffs.export_controls"
 CBC = "payoffs.cross_bloc_compat"
 DPI = 40  # small figures keep the tests fast; the resolution is checked from the PNG header
@@ -788,36 +777,30 @@ def test_report_default_target_and_force(made, tmp_path, capsys):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}")
-def test_the_report_opens_in_headless_chromium_and_shows_its_figures(reports):
-    from playwright.sync_api import sync_playwright
-
+def test_the_report_opens_in_headless_chromium_and_shows_its_figures(reports, browser):
+    # ``browser`` is pytest-playwright's, launched as tests/conftest.py says (Debian's Chromium,
+    # headless); one Playwright instance serves every browser test of the session
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            for which, name in (("run", "baseline"), ("grid", "grid")):
-                page = browser.new_page(viewport={"width": 1100, "height": 900})
-                requests: list[str] = []
-                page.on("request", lambda req, seen=requests: seen.append(req.url))
-                page.goto(reports[which].resolve().as_uri(), wait_until="load")
-                assert page.title() == f"sovsim report: {name}"
-                assert page.locator("#title").is_visible()
-                assert page.locator("#name").inner_text() == name
-                assert page.locator("#name").is_visible()
-                images = page.evaluate(
-                    "Array.from(document.images).map(i => [i.complete, i.naturalWidth,"
-                    " i.naturalHeight, i.getBoundingClientRect().width])"
-                )
-                assert len(images) >= 3
-                for complete, width, height, shown in images:
-                    assert complete and width > 0 and height > 0 and shown > 0
-                # nothing but the file itself and its embedded data was requested
-                assert all(u.startswith(("file:", "data:")) for u in requests), requests
-                page.locator("details summary").first.click()
-                assert page.locator("details pre").first.is_visible()
-                page.screenshot(path=str(ARTIFACTS / f"report-{which}.png"), full_page=True)
-                page.close()
-        finally:
-            browser.close()
+    for which, name in (("run", "baseline"), ("grid", "grid")):
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda req, seen=requests: seen.append(req.url))
+        page.goto(reports[which].resolve().as_uri(), wait_until="load")
+        assert page.title() == f"sovsim report: {name}"
+        assert page.locator("#title").is_visible()
+        assert page.locator("#name").inner_text() == name
+        assert page.locator("#name").is_visible()
+        images = page.evaluate(
+            "Array.from(document.images).map(i => [i.complete, i.naturalWidth,"
+            " i.naturalHeight, i.getBoundingClientRect().width])"
+        )
+        assert len(images) >= 3
+        for complete, width, height, shown in images:
+            assert complete and width > 0 and height > 0 and shown > 0
+        # nothing but the file itself and its embedded data was requested
+        assert all(u.startswith(("file:", "data:")) for u in requests), requests
+        page.locator("details summary").first.click()
+        assert page.locator("details pre").first.is_visible()
+        page.screenshot(path=str(ARTIFACTS / f"report-{which}.png"), full_page=True)
+        page.close()
     assert png_size((ARTIFACTS / "report-run.png").read_bytes())[0] == 1100
