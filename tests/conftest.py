@@ -225,6 +225,23 @@ REQUIRED_SCENARIOS = (
 )
 """The named scenarios issue 4 asks for."""
 
+EVENT_KINDS: tuple[str, ...] = (
+    "attack",
+    "crime",
+    "sharing_start",
+    "sharing_end",
+    "coalition_join",
+    "coalition_exit",
+    "gdpr_adoption",
+    "adequacy_granted",
+    "adequacy_revoked",
+    "patron_offer",
+    "patron_pressure",
+    "shock_attack_wave",
+    "shock_export_controls",
+)
+"""Every kind of event the model records (``docs/ODD.md`` Section 7.23 documents each)."""
+
 
 # --- browser tests ----------------------------------------------------------------------------
 

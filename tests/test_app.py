@@ -18,10 +18,10 @@ import urllib.request
 
 import pandas as pd
 import pytest
+from conftest import ARTIFACTS, EVENT_KINDS, solara_server
 
 from simulation import app, assets, cli, cyber, plotting
 from simulation.parameters import PARAMETERS
-from tests.conftest import ARTIFACTS, solara_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -257,24 +257,6 @@ def test_every_event_of_a_run_reads_as_a_sentence_with_names():
         for code in (row["source"], row["target"]):
             if code in codes:
                 assert names[code] in text and f" {code} " not in text
-
-
-EVENT_KINDS = (
-    "attack",
-    "crime",
-    "sharing_start",
-    "sharing_end",
-    "coalition_join",
-    "coalition_exit",
-    "gdpr_adoption",
-    "adequacy_granted",
-    "adequacy_revoked",
-    "patron_offer",
-    "patron_pressure",
-    "shock_attack_wave",
-    "shock_export_controls",
-)
-"""The event kinds the README lists."""
 
 
 @pytest.mark.parametrize("kind", EVENT_KINDS)

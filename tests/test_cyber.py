@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import cached_synthetic, make_world
+from conftest import EVENT_KINDS, cached_synthetic, make_world
 
 from simulation import cyber, payoffs
 from simulation.model import SovereigntyModel
@@ -1303,21 +1303,6 @@ def test_attribution_probability_rises_with_coalition_on_model_state():
     assert np.any(p_big[members] > p_small[members])
 
 
-DOCUMENTED_EVENTS = {
-    "attack",
-    "crime",
-    "sharing_start",
-    "sharing_end",
-    "coalition_join",
-    "coalition_exit",
-    "gdpr_adoption",
-    "adequacy_granted",
-    "adequacy_revoked",
-    "patron_offer",
-    "patron_pressure",
-    "shock_attack_wave",
-    "shock_export_controls",
-}
 ATTACK_RESPONSES = {"vendor_ban", "sanctions", "public_blame", "distrust"}
 
 
@@ -1339,7 +1324,7 @@ def test_event_table_columns_and_names(busy_model):
         == cyber.EVENT_COLUMNS
         == ("step", "event", "source", "target", "sector", "attributed", "response", "damage")
     )
-    assert set(ev["event"]) <= DOCUMENTED_EVENTS
+    assert set(ev["event"]) <= set(EVENT_KINDS)
     assert {
         "attack",
         "crime",

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from conftest import ARTIFACTS, solara_server
 
 from simulation import participatory as pm
 from simulation import scenarios
@@ -31,7 +32,6 @@ from simulation.participatory import (
     default_steps_per_round,
     plot_debrief,
 )
-from tests.conftest import ARTIFACTS, solara_server
 
 BASELINE, _ = scenarios.load("baseline")
 
