@@ -15,6 +15,8 @@ event table.
 from __future__ import annotations
 
 import difflib
+import functools
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -23,10 +25,24 @@ import numpy as np
 
 from simulation.parameters import check_value
 from simulation.payoffs import Conditions, one_hot
-from simulation.world import BLOCS, DOMAINS, ECOSYSTEMS, LOCALIZATION, World, share_matrix
+from simulation.world import (
+    BLOCS,
+    DOMAINS,
+    ECOSYSTEMS,
+    LOCALIZATION,
+    N_COLUMNS,
+    World,
+    column_slices,
+    share_matrix,
+)
 
 SECTORS: tuple[str, ...] = ("energy", "finance", "health")
 """Critical sectors that attacks hit."""
+
+_INCIDENT_KEYS = tuple(f"incidents_{s}" for s in SECTORS)
+_DAMAGE_KEYS = tuple(f"damage_{s}" for s in SECTORS)
+_STRICT = LOCALIZATION.index("strict")
+_AI, _AI_CN = DOMAINS.index("ai"), ECOSYSTEMS["ai"].index("cn")
 
 ATTACKER_BLOCS: tuple[str, ...] = ("us", "cn")
 """Blocs whose members mount state-sponsored attacks (the EU regime has no attack role)."""
@@ -166,6 +182,9 @@ class CyberState:
         Active attack waves.
     step_stats : dict
         Counts of the last step (incidents and damage per sector, attributions).
+    cache : _Fixed or None
+        What the mechanisms derive from the world and the parameters alone, kept between steps
+        (see :func:`_fixed`); not a state variable.
     """
 
     baseline_hostility: np.ndarray
@@ -181,6 +200,7 @@ class CyberState:
     pressure: np.ndarray
     waves: list[Wave] = field(default_factory=list)
     step_stats: dict[str, float] = field(default_factory=dict)
+    cache: _Fixed | None = field(default=None, repr=False, compare=False)
 
     def conditions(self) -> Conditions:
         """Return the payoff conditions this state implies."""
@@ -192,13 +212,180 @@ class CyberState:
         )
 
 
+class _Fixed:
+    """What the mechanisms derive from the world and the parameters alone, computed on first use.
+
+    Neither changes within a run (the world's own cached properties assume as much), so a model
+    computes these once instead of every step. :func:`_fixed` keeps one on the
+    :class:`CyberState` and builds a new one when a mechanism is called with another world or
+    other parameters. ``cp`` is ``None`` when only world quantities are needed.
+    """
+
+    def __init__(self, world: World, cp: CyberParams | None) -> None:
+        self.world, self.cp = world, cp
+        self._exposure: dict[tuple[str, bytes], np.ndarray] = {}
+        self._attacker_p: dict[int, np.ndarray] = {}
+
+    # -- from the world
+    @functools.cached_property
+    def codes(self) -> list[str]:
+        """State codes as Python strings (event sources and targets)."""
+        return self.world.iso3.tolist()
+
+    @functools.cached_property
+    def not_camp(self) -> np.ndarray:
+        """``(N, 3)``: the state is outside the bloc's camp."""
+        return ~self.world.camp
+
+    @functools.cached_property
+    def sides(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the US camp and of the Chinese camp."""
+        camp = self.world.camp
+        return np.flatnonzero(camp[:, 0]), np.flatnonzero(camp[:, 1])
+
+    @functools.cached_property
+    def not_eea(self) -> np.ndarray:
+        """Outside the EEA."""
+        return ~self.world.eea
+
+    @functools.cached_property
+    def eea_members(self) -> int:
+        """Number of EEA members."""
+        return int(np.count_nonzero(self.world.eea))
+
+    @functools.cached_property
+    def dependence(self) -> np.ndarray:
+        """:func:`eu_dependence` of the world."""
+        return eu_dependence(self.world)
+
+    @functools.cached_property
+    def weighted_groups(self) -> np.ndarray:
+        """``(N, G)`` memberships times tie strength, ``m_ig w_g``."""
+        return self.world.groups * self.world.group_weight
+
+    @functools.cached_property
+    def groups(self) -> np.ndarray:
+        """The world's group memberships in row order (faster to gather rows from)."""
+        return np.ascontiguousarray(self.world.groups)
+
+    def ties(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Return the ties ``T_ij`` of pairs exactly as :func:`sharing_value` computes them."""
+        m = self.groups
+        return (m.take(rows, axis=0) * m.take(cols, axis=0)) @ self.world.group_weight
+
+    @functools.cached_property
+    def courted(self) -> tuple[list[int], ...]:
+        """Per attacking bloc: swing states other than the bloc's patron, largest GDP first."""
+        w = self.world
+        return tuple(
+            [i for i in w.by_size.tolist() if w.swing[i] and i != w.patrons[bloc]]
+            for bloc in ATTACKER_BLOCS
+        )
+
+    @functools.cached_property
+    def one_hot_cells(self) -> np.ndarray:
+        """``(N, 3)``: offset of each state's row and domain in a flat ``(N, 10)`` one-hot array."""
+        starts = [sl.start for sl in column_slices()]
+        return np.arange(self.world.n)[:, None] * N_COLUMNS + starts
+
+    def one_hot(self, align: np.ndarray) -> np.ndarray:
+        """Return :func:`simulation.payoffs.one_hot` of ``align`` (the same array, built faster)."""
+        x = np.zeros((self.world.n, N_COLUMNS))
+        x.reshape(-1)[self.one_hot_cells + align] = 1.0
+        return x
+
+    def exposure_matrix(self, domain_weight: np.ndarray) -> np.ndarray:
+        """Return :func:`_exposure_matrix` for these domain weights (kept per weights)."""
+        key = (domain_weight.dtype.str, domain_weight.tobytes())
+        matrix = self._exposure.get(key)
+        if matrix is None:
+            matrix = self._exposure[key] = _exposure_matrix(domain_weight)
+        return matrix
+
+    def attacker_p(self, bloc: int) -> np.ndarray:
+        """Return the probability of each state being the attacker for ``bloc`` (see _attacker)."""
+        p = self._attacker_p.get(bloc)
+        if p is None:
+            w = self.world
+            weight = np.where(w.camp[:, bloc], w.affinity[:, bloc] * w.capacity, 0.0)
+            p = self._attacker_p[bloc] = weight / weight.sum()
+        return p
+
+    # -- from the world and the parameters
+    @functools.cached_property
+    def weak(self) -> np.ndarray:
+        """``(N, 1)``: share of attacks the capacity shield lets through, ``1 - shield capacity``."""
+        return (1.0 - self.cp.capacity_shield * self.world.capacity)[:, None]
+
+    @functools.cached_property
+    def exposed(self) -> np.ndarray:
+        """``(N, 2)``: outside the attacking bloc's camp (0/1) times ``1 - shield capacity``."""
+        return self.not_camp[:, :2] * self.weak
+
+    @functools.cached_property
+    def sector_weights(self) -> np.ndarray:
+        """Sector weights as an array."""
+        return np.asarray(self.cp.sector_weights)
+
+    @functools.cached_property
+    def criminal_rates(self) -> np.ndarray:
+        """``(N, 3)`` expected criminal incidents (read-only: they never change)."""
+        rates = self.cp.criminal_attack_rate * self.weak * self.sector_weights[None, :]
+        rates.flags.writeable = False
+        return rates
+
+    @functools.cached_property
+    def sector_damage_list(self) -> list[float]:
+        """Damage per incident by sector before relief, as Python floats."""
+        return [float(x) for x in self.cp.sector_damage]
+
+    @functools.cached_property
+    def coalition_terms(self) -> tuple[np.ndarray, ...]:
+        """Fixed terms of :func:`coalition_values`: gain, patron and sovereignty per coalition."""
+        cp, w = self.cp, self.world
+        aff = w.affinity
+        return (
+            cp.coalition_cooperation * (2.0 - w.capacity),
+            cp.coalition_patron * (aff[:, 0] - aff[:, 1]),
+            cp.coalition_sovereignty_cost * w.data_pref,
+            cp.coalition_patron * (aff[:, 1] - aff[:, 0]),
+            cp.coalition_sovereignty_cost * (1 - cp.un_track_sovereignty_discount) * w.data_pref,
+        )
+
+    @functools.cached_property
+    def diffusion_p(self) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of adopting GDPR-style rules and of an adequacy grant."""
+        return self.cp.brussels_rate * self.dependence, self.cp.adequacy_rate * self.dependence
+
+    @functools.cached_property
+    def inducement_text(self) -> str:
+        """The inducement as written in offer events."""
+        return f"{self.cp.inducement:g}"
+
+
+def _fixed(world: World, cs: CyberState, cp: CyberParams | None = None) -> _Fixed:
+    """Return the state's :class:`_Fixed` for this world and these parameters (build if needed).
+
+    ``cp=None`` asks for world quantities only and accepts whatever parameters the cache has.
+    """
+    fx = cs.cache
+    if fx is None or fx.world is not world or (cp is not None and fx.cp is not cp):
+        fx = cs.cache = _Fixed(world, cp if cp is not None or fx is None else fx.cp)
+    return fx
+
+
 # --- initial state -------------------------------------------------------------------------------
 
 
 def bloc_exposure(align: np.ndarray, p_domain_weight: np.ndarray) -> np.ndarray:
     """Return ``(N, 3)``: the weighted share of each bloc's technology in each state's stack."""
+    return one_hot(align) @ _exposure_matrix(p_domain_weight)
+
+
+def _exposure_matrix(p_domain_weight: np.ndarray) -> np.ndarray:
+    """Return ``(10 option columns, 3 blocs)``: domain weight times each bloc's share of the option."""
     weights = np.repeat(np.asarray(p_domain_weight), [len(ECOSYSTEMS[d]) for d in DOMAINS])
-    return one_hot(align) @ (weights[:, None] * share_matrix().T)
+    return weights[:, None] * share_matrix().T
 
 
 def sharing_value(
@@ -216,10 +403,27 @@ def sharing_value(
     ``ties T_ij + ecosystem overlap (share of domains on the same option) + trust
     (1 - mean |h_i - h_j| over the US and Chinese blocs) - cost``, each with its weight.
     """
-    m, w = world.groups, world.group_weight
-    ties = (m[rows] * m[cols]) @ w
+    m = world.groups
+    ties = (m[rows] * m[cols]) @ world.group_weight
+    return _sharing_value(hostility, align, rows, cols, cp, ties)
+
+
+def _sharing_value(
+    hostility: np.ndarray,
+    align: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cp: CyberParams,
+    ties: np.ndarray,
+) -> np.ndarray:
+    """Return :func:`sharing_value` given the ties ``T_ij`` of the pairs.
+
+    The ties come from one matrix product per batch of pairs, whose last bits can depend on a
+    pair's position in the batch; everything else here is computed pair by pair.
+    """
     overlap = (align[rows] == align[cols]).sum(axis=-1) / align.shape[1]
-    trust = 1.0 - 0.5 * np.abs(hostility[rows, :2] - hostility[cols, :2]).sum(axis=-1)
+    h_us, h_cn = hostility[:, 0], hostility[:, 1]
+    trust = 1.0 - 0.5 * (np.abs(h_us[rows] - h_us[cols]) + np.abs(h_cn[rows] - h_cn[cols]))
     return (
         cp.sharing_ties * ties
         + cp.sharing_ecosystem * overlap
@@ -263,6 +467,7 @@ def initial_state(world: World, align: np.ndarray, cp: CyberParams, block: int =
         subsidy=np.zeros((n, len(BLOCS))),
         subsidy_until=np.zeros((n, len(BLOCS)), dtype=np.int64),
         pressure=np.zeros((n, len(BLOCS))),
+        cache=_Fixed(world, cp),
     )
 
 
@@ -304,19 +509,18 @@ def attack_rates(
     State-sponsored, from bloc ``b`` on state ``i`` (not a member of ``b``):
     ``rate * hostility_ib * (floor + exposure_ib) * (1 - shield capacity_i) * sector weight``,
     times any active wave's intensity. Criminal: ``rate * (1 - shield capacity_i) * sector
-    weight``.
+    weight`` (read-only: it never changes).
     """
-    exposure = bloc_exposure(align, domain_weight)[:, :2]  # the attacking blocs: us, cn
-    weak = 1.0 - cp.capacity_shield * world.capacity
-    sw = np.asarray(cp.sector_weights)
-    outsider = ~world.camp[:, :2]
-    base = cp.state_attack_rate * cs.hostility[:, :2] * (cp.exposure_floor + exposure) * outsider
-    state = (base * weak[:, None])[:, :, None] * sw
+    fx = _fixed(world, cs, cp)
+    # the attacking blocs: us, cn
+    exposure = (fx.one_hot(align) @ fx.exposure_matrix(np.asarray(domain_weight)))[:, :2]
+    # outsider * weak in one factor: multiplying by a 0/1 outsider is exact either way
+    base = cp.state_attack_rate * cs.hostility[:, :2] * (cp.exposure_floor + exposure)
+    state = (base * fx.exposed)[:, :, None] * fx.sector_weights
     for wave in cs.waves:
         if wave.until > step:
             state[:, wave.bloc, wave.sector] *= np.where(wave.targets, wave.intensity, 1.0)
-    criminal = cp.criminal_attack_rate * weak[:, None] * sw[None, :]
-    return state, criminal
+    return state, fx.criminal_rates
 
 
 def attribution_probability(world: World, cs: CyberState, cp: CyberParams) -> np.ndarray:
@@ -378,92 +582,131 @@ def attacks(
     with by ``distrust_shock``. Every incident's damage adds to the victim's threat. ``align`` is
     changed in place by vendor bans.
     """
+    fx = _fixed(world, cs, cp)
     state_rate, criminal_rate = attack_rates(world, cs, align, cp, domain_weight, step)
     state_n = rng.poisson(state_rate)
     criminal_n = rng.poisson(criminal_rate)
-    if state_n.any() or criminal_n.any():
-        per_incident = damage_per_incident(world, cs, cp)
-        attribute_p = attribution_probability(world, cs, cp)
-    hurt = np.zeros(world.n)
+    incidents = [0.0] * len(SECTORS)
+    damage = [0.0] * len(SECTORS)
+    state_incidents = attributed_count = 0.0
     events: list[dict] = []
-    stats = {f"incidents_{s}": 0.0 for s in SECTORS} | {f"damage_{s}": 0.0 for s in SECTORS}
-    stats |= {"state_incidents": 0.0, "attributed": 0.0}
-    g5_hybrid = ECOSYSTEMS["5g"].index("hybrid")
-    for i, b, s in zip(*np.nonzero(state_n), strict=True):
-        bloc = ATTACKER_BLOCS[b]
-        k = BLOCS.index(bloc)
-        source = _attacker(world, k, rng)
-        for _ in range(state_n[i, b, s]):
-            dmg = float(per_incident[i, s])
-            hurt[i] += dmg
-            attributed = bool(rng.random() < attribute_p[i])
-            stats[f"incidents_{SECTORS[s]}"] += 1
-            stats[f"damage_{SECTORS[s]}"] += dmg
-            stats["state_incidents"] += 1
-            if attributed:
-                stats["attributed"] += 1
-                cs.hostility[i, k] = min(1.0, cs.hostility[i, k] + cp.hostility_shock)
-                # partners outside the attacker's camp share the attribution
-                partners = np.flatnonzero(cs.sharing[i] & ~world.camp[:, k])
-                cs.hostility[partners, k] = np.minimum(
-                    1.0, cs.hostility[partners, k] + cp.partner_spillover * cp.hostility_shock
-                )
-                if dmg >= cp.vendor_ban_damage and ECOSYSTEMS["5g"][align[i, 0]] == bloc:
-                    align[i, 0] = g5_hybrid
-                    response = "vendor_ban"
-                elif cs.hostility[i, k] >= cp.sanction_hostility:
-                    response = "sanctions"
+    state_cells = [x.tolist() for x in state_n.nonzero()]  # (victim, bloc, sector) with incidents
+    crime_cells = [x.tolist() for x in criminal_n.nonzero()]  # (victim, sector)
+    if state_cells[0] or crime_cells[0]:
+        # what each victim suffers per incident (times sector damage) and attributes, computed
+        # for the victims only (start-of-step network and coalitions)
+        partner_capacity = cs.sharing.astype(float) @ world.capacity
+        victims: dict[int, tuple[float, float]] = {}
+        hurt: dict[int, float] = {}  # damage suffered this step, by victim
+        hostility, codes, not_camp = cs.hostility, fx.codes, fx.not_camp
+        spillover = cp.partner_spillover * cp.hostility_shock
+        g5 = ECOSYSTEMS["5g"]
+        g5_hybrid = g5.index("hybrid")
+        for i, b, s in zip(*state_cells, strict=True):
+            bloc = ATTACKER_BLOCS[b]
+            k = BLOCS.index(bloc)
+            source = codes[_attacker(world, k, rng, fx)]
+            for _ in range(state_n[i, b, s]):
+                if i not in victims:
+                    victims[i] = _victim(fx, cs, partner_capacity, i)
+                relief, attribute_p = victims[i]
+                dmg = relief * fx.sector_damage_list[s]
+                hurt[i] = hurt.get(i, 0.0) + dmg
+                attributed = bool(rng.random() < attribute_p)
+                incidents[s] += 1
+                damage[s] += dmg
+                state_incidents += 1
+                if attributed:
+                    attributed_count += 1
+                    hostility[i, k] = min(1.0, hostility[i, k] + cp.hostility_shock)
+                    # partners outside the attacker's camp share the attribution
+                    partners = (cs.sharing[i] & not_camp[:, k]).nonzero()[0]
+                    hostility[partners, k] = np.minimum(1.0, hostility[partners, k] + spillover)
+                    if dmg >= cp.vendor_ban_damage and g5[align[i, 0]] == bloc:
+                        align[i, 0] = g5_hybrid
+                        response = "vendor_ban"
+                    elif hostility[i, k] >= cp.sanction_hostility:
+                        response = "sanctions"
+                    else:
+                        response = "public_blame"
                 else:
-                    response = "public_blame"
-            else:
-                others = ~world.camp[i, :2]
-                cs.hostility[i, :2] = np.where(
-                    others,
-                    np.minimum(1.0, cs.hostility[i, :2] + cp.distrust_shock),
-                    cs.hostility[i, :2],
+                    for other in not_camp[i, :2].nonzero()[0]:  # blocs it is not affiliated with
+                        hostility[i, other] = min(1.0, hostility[i, other] + cp.distrust_shock)
+                    response = "distrust"
+                events.append(
+                    _event(step, "attack", source, codes[i], SECTORS[s], attributed, response, dmg)
                 )
-                response = "distrust"
-            events.append(
-                _event(
-                    step,
-                    "attack",
-                    str(world.iso3[source]),
-                    str(world.iso3[i]),
-                    SECTORS[s],
-                    attributed,
-                    response,
-                    dmg,
+        for i, s in zip(*crime_cells, strict=True):
+            for _ in range(criminal_n[i, s]):
+                if i not in victims:
+                    victims[i] = _victim(fx, cs, partner_capacity, i)
+                relief, attribute_p = victims[i]
+                dmg = relief * fx.sector_damage_list[s]
+                hurt[i] = hurt.get(i, 0.0) + dmg
+                incidents[s] += 1
+                damage[s] += dmg
+                attributed = bool(rng.random() < attribute_p)
+                events.append(
+                    _event(
+                        step,
+                        "crime",
+                        "criminal",
+                        codes[i],
+                        SECTORS[s],
+                        attributed,
+                        "prosecution" if attributed else "",
+                        dmg,
+                    )
                 )
-            )
-    for i, s in zip(*np.nonzero(criminal_n), strict=True):
-        for _ in range(criminal_n[i, s]):
-            dmg = float(per_incident[i, s])
-            hurt[i] += dmg
-            stats[f"incidents_{SECTORS[s]}"] += 1
-            stats[f"damage_{SECTORS[s]}"] += dmg
-            attributed = bool(rng.random() < attribute_p[i])
-            events.append(
-                _event(
-                    step,
-                    "crime",
-                    "criminal",
-                    str(world.iso3[i]),
-                    SECTORS[s],
-                    attributed,
-                    "prosecution" if attributed else "",
-                    dmg,
-                )
-            )
-    cs.threat = cs.threat * cp.threat_decay + cp.threat_weight * hurt
+        threat = cs.threat * cp.threat_decay  # + threat_weight * damage (none for most states)
+        for i, dmg in hurt.items():
+            threat[i] += cp.threat_weight * dmg
+        cs.threat = threat
+    else:  # no damage: adding threat_weight * 0 would change nothing
+        cs.threat = cs.threat * cp.threat_decay
     cs.hostility += cp.hostility_recovery * (cs.baseline_hostility - cs.hostility)
-    cs.step_stats = stats
+    cs.step_stats = dict(zip(_INCIDENT_KEYS, incidents, strict=True)) | dict(
+        zip(_DAMAGE_KEYS, damage, strict=True)
+    )
+    cs.step_stats |= {"state_incidents": state_incidents, "attributed": attributed_count}
     return events
 
 
-def _attacker(world: World, bloc: int, rng: np.random.Generator) -> int:
+def _victim(
+    fx: _Fixed, cs: CyberState, partner_capacity: np.ndarray, i: int
+) -> tuple[float, float]:
+    """Return state ``i``'s relief (damage per incident over sector damage) and attribution p.
+
+    The arithmetic of :func:`damage_per_incident` and :func:`attribution_probability` for one
+    state, operation for operation, so the numbers are the same; a step has few victims, and
+    scalars are cheaper than whole arrays. ``partner_capacity`` is ``sharing @ capacity`` (the
+    whole product: its last bits can depend on the row's position).
+    """
+    cp, world = fx.cp, fx.world
+    n, capacity = world.n, float(world.capacity[i])
+    degree = int(np.count_nonzero(cs.sharing[i]))
+    partner_share = min(1.0, degree / 5.0)
+    budapest, un_track = bool(cs.budapest[i]), bool(cs.un_track[i])
+    # cooperation is at most .5 + .25 + .25: clipping to [0, 1] changes nothing
+    cooperate = 0.5 * partner_share + 0.25 * budapest + 0.25 * un_track
+    relief = (1.0 - cp.capacity_defense * capacity) * (1.0 - cp.cooperation_defense * cooperate)
+    partner_cap = float(partner_capacity[i]) / degree if degree > 0 else 0.0
+    coalition = max(
+        budapest * np.count_nonzero(cs.budapest) / n, un_track * np.count_nonzero(cs.un_track) / n
+    )
+    p = (
+        cp.attribution_base
+        + cp.attribution_capacity * capacity
+        + cp.attribution_sharing * partner_share * partner_cap
+        + cp.attribution_coalition * coalition
+    )
+    return relief, min(max(p, 0.0), 1.0)
+
+
+def _attacker(world: World, bloc: int, rng: np.random.Generator, fx: _Fixed | None = None) -> int:
     """Return a member of ``bloc`` (affinity >= 0.5) drawn in proportion to affinity x capacity."""
-    weight = np.where(world.camp[:, bloc], world.affinity[:, bloc] * world.capacity, 0.0)
-    return int(rng.choice(world.n, p=weight / weight.sum()))
+    p = _Fixed(world, None).attacker_p(bloc) if fx is None else fx.attacker_p(bloc)
+    return int(rng.choice(world.n, p=p))
 
 
 # --- intelligence sharing ------------------------------------------------------------------------
@@ -484,28 +727,37 @@ def revise_sharing(
     positive.
     """
     events: list[dict] = []
-    reviewers = np.flatnonzero(rng.random(world.n) < cp.sharing_revision)
+    reviewers = (rng.random(world.n) < cp.sharing_revision).nonzero()[0]
     if len(reviewers) == 0:
         return events
-    rows, cols = np.nonzero(cs.sharing[reviewers])
-    rows = reviewers[rows]
-    ends = sharing_value(world, cs.hostility, align, rows, cols, cp) < 0
-    weight = (world.groups[reviewers] * world.group_weight) @ world.groups.T + 0.01
+    fx = _fixed(world, cs, cp)
+    sharing, codes = cs.sharing, fx.codes
+    rows, cols = sharing[reviewers].nonzero()
+    rows = reviewers[rows]  # the reviewers' partnerships
+    weight = fx.weighted_groups[reviewers] @ world.groups.T + 0.01  # T_ij + 0.01
     weight[np.arange(len(reviewers)), reviewers] = 0.0
-    cumulative = np.cumsum(weight, axis=1)
+    cumulative = np.add.accumulate(weight, axis=1)  # cumulative sums along each row
     draws = rng.random(len(reviewers)) * cumulative[:, -1]
     candidates = (cumulative <= draws[:, None]).sum(axis=1)
-    starts = ~cs.sharing[reviewers, candidates] & (
-        sharing_value(world, cs.hostility, align, reviewers, candidates, cp) > 0
+    # the values of the partnerships and of the proposals in one pass (ties one batch each)
+    value = _sharing_value(
+        cs.hostility,
+        align,
+        np.concatenate([rows, reviewers]),
+        np.concatenate([cols, candidates]),
+        cp,
+        np.concatenate([fx.ties(rows, cols), fx.ties(reviewers, candidates)]),
     )
-    for i, j in zip(rows[ends], cols[ends], strict=True):
-        if cs.sharing[i, j]:
-            cs.sharing[i, j] = cs.sharing[j, i] = False
-            events.append(_event(step, "sharing_end", str(world.iso3[i]), str(world.iso3[j])))
-    for i, j in zip(reviewers[starts], candidates[starts], strict=True):
-        if not cs.sharing[i, j]:
-            cs.sharing[i, j] = cs.sharing[j, i] = True
-            events.append(_event(step, "sharing_start", str(world.iso3[i]), str(world.iso3[j])))
+    ends = value[: len(rows)] < 0
+    starts = ~sharing[reviewers, candidates] & (value[len(rows) :] > 0)
+    for i, j in zip(rows[ends].tolist(), cols[ends].tolist(), strict=True):
+        if sharing[i, j]:
+            sharing[i, j] = sharing[j, i] = False
+            events.append(_event(step, "sharing_end", codes[i], codes[j]))
+    for i, j in zip(reviewers[starts].tolist(), candidates[starts].tolist(), strict=True):
+        if not sharing[i, j]:
+            sharing[i, j] = sharing[j, i] = True
+            events.append(_event(step, "sharing_start", codes[i], codes[j]))
     return events
 
 
@@ -522,20 +774,12 @@ def coalition_values(
     ``- sovereignty cost * data preference`` (lower for the sovereignty-first UN track) ``- cost``.
     """
     n = world.n
-    aff = world.affinity
-    gain = cp.coalition_cooperation * (2.0 - world.capacity)
+    # gain = cooperation (2 - capacity); the patron and sovereignty terms are fixed
+    gain, patron_b, sovereignty_b, patron_u, sovereignty_u = _fixed(world, cs, cp).coalition_terms
     budapest = (
-        gain * cs.budapest.sum() / n
-        + cp.coalition_patron * (aff[:, 0] - aff[:, 1])
-        - cp.coalition_sovereignty_cost * world.data_pref
-        - cp.coalition_cost
+        gain * np.count_nonzero(cs.budapest) / n + patron_b - sovereignty_b - cp.coalition_cost
     )
-    un = (
-        gain * cs.un_track.sum() / n
-        + cp.coalition_patron * (aff[:, 1] - aff[:, 0])
-        - cp.coalition_sovereignty_cost * (1 - cp.un_track_sovereignty_discount) * world.data_pref
-        - cp.coalition_cost
-    )
+    un = gain * np.count_nonzero(cs.un_track) / n + patron_u - sovereignty_u - cp.coalition_cost
     return budapest, un
 
 
@@ -548,17 +792,30 @@ def revise_coalitions(
     below ``-coalition_margin``.
     """
     events: list[dict] = []
-    reviewers = rng.random(world.n) < cp.coalition_revision
-    b_val, u_val = coalition_values(world, cs, cp)
-    for name, member, value in (("budapest", cs.budapest, b_val), ("un_track", cs.un_track, u_val)):
-        join = reviewers & ~member & (value > cp.coalition_margin)
-        leave = reviewers & member & (value < -cp.coalition_margin)
-        member[join] = True
-        member[leave] = False
-        for i in np.flatnonzero(join):
-            events.append(_event(step, "coalition_join", str(world.iso3[i]), name))
-        for i in np.flatnonzero(leave):
-            events.append(_event(step, "coalition_exit", str(world.iso3[i]), name))
+    reviewers = (rng.random(world.n) < cp.coalition_revision).nonzero()[0].tolist()
+    if not reviewers:
+        return events
+    fx = _fixed(world, cs, cp)
+    n, codes = world.n, fx.codes
+    gain, patron_b, sovereignty_b, patron_u, sovereignty_u = fx.coalition_terms
+    sizes = np.count_nonzero(cs.budapest), np.count_nonzero(cs.un_track)  # at the start
+    for name, member, size, patron, sovereignty in (
+        ("budapest", cs.budapest, sizes[0], patron_b, sovereignty_b),
+        ("un_track", cs.un_track, sizes[1], patron_u, sovereignty_u),
+    ):
+        joins, exits = [], []
+        for i in reviewers:  # the value of coalition_values, for the reviewers only
+            value = gain[i] * size / n + patron[i] - sovereignty[i] - cp.coalition_cost
+            if not member[i] and value > cp.coalition_margin:
+                joins.append(i)
+            elif member[i] and value < -cp.coalition_margin:
+                exits.append(i)
+        for i in joins:
+            member[i] = True
+            events.append(_event(step, "coalition_join", codes[i], name))
+        for i in exits:
+            member[i] = False
+            events.append(_event(step, "coalition_exit", codes[i], name))
     return events
 
 
@@ -595,25 +852,23 @@ def diffuse_rules(
     to data, as in the Court of Justice's Schrems rulings).
     """
     events: list[dict] = []
-    dep = eu_dependence(world)
+    fx = _fixed(world, cs, cp)
+    adopt_p, grant_p = fx.diffusion_p  # rate * eu_dependence
     draws = rng.random((2, world.n))
-    adopt = ~cs.gdpr_style & (draws[0] < cp.brussels_rate * dep)
+    adopt = ~cs.gdpr_style & (draws[0] < adopt_p)
     cs.gdpr_style |= adopt
-    barred = (loc == LOCALIZATION.index("strict")) | (
-        align[:, DOMAINS.index("ai")] == ECOSYSTEMS["ai"].index("cn")
-    )
-    grant = (
-        cs.gdpr_style & ~cs.adequate & ~world.eea & ~barred & (draws[1] < cp.adequacy_rate * dep)
-    )
-    revoke = cs.adequate & ~world.eea & barred
+    barred = (loc == _STRICT) | (align[:, _AI] == _AI_CN)
+    grant = cs.gdpr_style & ~cs.adequate & fx.not_eea & ~barred & (draws[1] < grant_p)
+    revoke = cs.adequate & fx.not_eea & barred
     cs.adequate |= grant
     cs.adequate &= ~revoke
-    for i in np.flatnonzero(adopt):
-        events.append(_event(step, "gdpr_adoption", "EU", str(world.iso3[i])))
-    for i in np.flatnonzero(grant):
-        events.append(_event(step, "adequacy_granted", "EU", str(world.iso3[i])))
-    for i in np.flatnonzero(revoke):
-        events.append(_event(step, "adequacy_revoked", "EU", str(world.iso3[i])))
+    codes = fx.codes
+    for i in adopt.nonzero()[0].tolist():
+        events.append(_event(step, "gdpr_adoption", "EU", codes[i]))
+    for i in grant.nonzero()[0].tolist():
+        events.append(_event(step, "adequacy_granted", "EU", codes[i]))
+    for i in revoke.nonzero()[0].tolist():
+        events.append(_event(step, "adequacy_revoked", "EU", codes[i]))
     return events
 
 
@@ -637,39 +892,32 @@ def patron_diplomacy(
     cost ``pressure`` to its clients' (affinity >= 0.5) use of the rival bloc's 5G ecosystem.
     """
     events: list[dict] = []
-    expired = cs.subsidy_until <= step
-    cs.subsidy[expired] = 0.0
-    swing = world.swing
+    fx = _fixed(world, cs, cp)
+    np.copyto(cs.subsidy, 0.0, where=cs.subsidy_until <= step)  # expired
+    g5 = align[:, 0]
+    g5_list = g5.tolist()
     for bloc in ATTACKER_BLOCS:
         k = BLOCS.index(bloc)
         rival = BLOCS.index("cn" if bloc == "us" else "us")
-        uses = align[:, 0] == ECOSYSTEMS["5g"].index(bloc)
-        eligible = (
-            swing & ~uses & (cs.subsidy[:, k] == 0) & (np.arange(world.n) != world.patrons[bloc])
-        )
-        order = world.by_size
-        targets = order[eligible[order]][: cp.patron_targets]  # the largest eligible
         if cp.inducement > 0:
+            # the largest swing states (not the patron) not on its 5G and holding no offer from it
+            own, offered = ECOSYSTEMS["5g"].index(bloc), cs.subsidy[:, k].tolist()
+            eligible = (i for i in fx.courted[k] if g5_list[i] != own and offered[i] == 0)
+            targets = list(itertools.islice(eligible, cp.patron_targets))
             for i in targets:
                 cs.subsidy[i, k] = cp.inducement
                 cs.subsidy_until[i, k] = step + cp.inducement_duration
                 events.append(
-                    _event(
-                        step,
-                        "patron_offer",
-                        bloc,
-                        str(world.iso3[i]),
-                        response=f"{cp.inducement:g}",
-                    )
+                    _event(step, "patron_offer", bloc, fx.codes[i], response=fx.inducement_text)
                 )
-        clients = world.camp[:, k]
-        pressured = (
-            clients & (align[:, 0] == ECOSYSTEMS["5g"].index(BLOCS[rival])) & (cp.pressure > 0)
-        )
-        newly = pressured & (cs.pressure[:, rival] == 0)
-        cs.pressure[:, rival] = np.where(pressured, cp.pressure, 0.0)
-        for i in np.flatnonzero(newly):
-            events.append(_event(step, "patron_pressure", bloc, str(world.iso3[i])))
+        if cp.pressure > 0:
+            pressured = world.camp[:, k] & (g5 == ECOSYSTEMS["5g"].index(BLOCS[rival]))
+            newly = pressured & (cs.pressure[:, rival] == 0)
+            np.multiply(pressured, cp.pressure, out=cs.pressure[:, rival])  # pressure or 0
+            for i in newly.nonzero()[0].tolist():
+                events.append(_event(step, "patron_pressure", bloc, fx.codes[i]))
+        else:  # no pressure at all
+            cs.pressure[:, rival] = 0.0
     return events
 
 
@@ -842,22 +1090,31 @@ def apply_shock(
 def summary(world: World, cs: CyberState) -> dict[str, float]:
     """Return the layer's per-step metrics (model reporters)."""
     n = world.n
+    fx = _fixed(world, cs)
     st = cs.step_stats
     state_inc = st.get("state_incidents", 0.0)
-    us_side, cn_side = world.camp[:, 0], world.camp[:, 1]
-    out = {f"incidents_{s}": st.get(f"incidents_{s}", 0.0) for s in SECTORS}
-    out |= {f"damage_{s}": st.get(f"damage_{s}", 0.0) for s in SECTORS}
+    us_side, cn_side = fx.sides
+    out = {key: st.get(key, 0.0) for key in _INCIDENT_KEYS}
+    out |= {key: st.get(key, 0.0) for key in _DAMAGE_KEYS}
+    pairs = fx.eea_members * (fx.eea_members - 1) // 2 + fx.eea_members * int(
+        np.count_nonzero(cs.adequate & fx.not_eea)
+    )  # adequacy_pairs
     out |= {
-        "incidents": sum(out[f"incidents_{s}"] for s in SECTORS),
+        "incidents": sum(out[key] for key in _INCIDENT_KEYS),
         "attribution_rate": st.get("attributed", 0.0) / state_inc if state_inc else 0.0,
-        "sharing_density": float(cs.sharing.sum()) / (n * (n - 1)) if n > 1 else 0.0,
-        "budapest_members": float(cs.budapest.sum()),
-        "un_track_members": float(cs.un_track.sum()),
-        "coalition_overlap": float((cs.budapest & cs.un_track).sum()),
-        "gdpr_style_share": float(cs.gdpr_style.mean()),
-        "adequacy_pairs": float(adequacy_pairs(world.eea, cs.adequate)),
-        "hostility_us_side_to_cn": float(cs.hostility[us_side, 1].mean()) if us_side.any() else 0.0,
-        "hostility_cn_side_to_us": float(cs.hostility[cn_side, 0].mean()) if cn_side.any() else 0.0,
-        "mean_threat": float(cs.threat.mean()),
+        "sharing_density": np.count_nonzero(cs.sharing) / (n * (n - 1)) if n > 1 else 0.0,
+        "budapest_members": float(np.count_nonzero(cs.budapest)),
+        "un_track_members": float(np.count_nonzero(cs.un_track)),
+        "coalition_overlap": float(np.count_nonzero(cs.budapest & cs.un_track)),
+        "gdpr_style_share": np.count_nonzero(cs.gdpr_style) / n,
+        "adequacy_pairs": float(pairs),
+        # sums over counts: the same numbers as .mean(), without its overhead
+        "hostility_us_side_to_cn": float(cs.hostility[:, 1].take(us_side).sum()) / len(us_side)
+        if len(us_side)
+        else 0.0,
+        "hostility_cn_side_to_us": float(cs.hostility[:, 0].take(cn_side).sum()) / len(cn_side)
+        if len(cn_side)
+        else 0.0,
+        "mean_threat": float(cs.threat.sum()) / n,
     }
     return out

@@ -1477,3 +1477,18 @@ def test_cyber_params_validation():
         cyber.CyberParams(sector_weights=(0.5, 0.5))
     with pytest.raises(TypeError, match="state_attack_rte"):
         SovereigntyModel(rng=1, state_attack_rte=0.1)
+
+
+def test_victim_shortcut_matches_the_public_formulas():
+    # attacks() computes damage and attribution for each victim with cyber._victim, a scalar
+    # copy of damage_per_incident and attribution_probability; it must give the same numbers
+    model = SovereigntyModel(rng=11, cyber_layer=True).run(15)
+    world, cs, cp = model.view, model.cyber, model.cyber_params
+    fx = cyber._Fixed(world, cp)
+    partner_capacity = cs.sharing @ world.capacity
+    damage = cyber.damage_per_incident(world, cs, cp)
+    attribution = cyber.attribution_probability(world, cs, cp)
+    for i in range(world.n):
+        relief, p = cyber._victim(fx, cs, partner_capacity, i)
+        assert relief * np.asarray(cp.sector_damage) == pytest.approx(damage[i], rel=1e-12)
+        assert p == pytest.approx(attribution[i], rel=1e-12, abs=1e-15)
