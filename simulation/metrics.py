@@ -25,9 +25,8 @@ from simulation.payoffs import (
     PayoffParams,
     compat_matrices,
     flow_permission,
-    layout,
     one_hot,
-    split_dot,
+    split_dot_flows,
 )
 from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
 
@@ -46,7 +45,7 @@ def fragmentation(ev: Evaluation) -> float:
 def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to ecosystem incompatibility alone (all data flows open)."""
     # sum_ij G_ij C_ij with C_ij = onehot_i' (block-diagonal w_d K_d) onehot_j
-    kept = np.sum(ev.onehot * ((world.gravity @ ev.onehot) @ layout(p).kernel))
+    kept = np.sum(ev.onehot * ((world.gravity @ ev.onehot) @ ev.terms.trade_kernel))
     return float(1.0 - kept / ev.potential.sum())
 
 
@@ -59,7 +58,7 @@ def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
     Summing a domain's option columns of ``trade_inflow`` gives each state's partners' gravity
     weight times their flow permission, so no new product with ``G`` is needed.
     """
-    phi = flow_permission(p)
+    phi = ev.terms.phi
     inflow = ev.trade_inflow[:, :, _FIRST_DOMAIN].sum(axis=2)
     kept = phi[0, ev.loc] @ inflow[0] + phi[1, ev.loc] @ inflow[1]
     return float(1.0 - kept / world.gravity.sum())
@@ -117,7 +116,7 @@ def _modularity(world: World, ev: Evaluation, strength: np.ndarray) -> float:
     member = (comm[:, None] == present[None, :]).astype(float)
     phi = ev.terms.phi
     f0, f1 = phi[0, ev.loc][:, None], phi[1, ev.loc][:, None]
-    inside0, inside1 = split_dot(world, f0 * member, f1 * member)
+    inside0, inside1 = split_dot_flows(world, f0[:, 0], f1[:, 0], member)
     w_cc = np.sum(member * (f0 * inside0 + f1 * inside1), axis=0)
     k_c = strength @ member
     return float(np.sum(w_cc / total - (k_c / total) ** 2))
@@ -172,7 +171,7 @@ _DOMAIN_BLOC = _domain_bloc_shares()
 
 def mean_localization(loc: np.ndarray) -> float:
     """Return the mean localization level scaled to [0, 1] (open 0, strict 1)."""
-    return float(np.mean(loc) / 3.0)
+    return float(np.sum(loc)) / len(loc) / 3.0
 
 
 def security_connectivity_balance(ev: Evaluation, p: PayoffParams) -> float:

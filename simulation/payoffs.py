@@ -160,8 +160,12 @@ def flow_permission(p: PayoffParams) -> np.ndarray:
 
 def one_hot(align: np.ndarray) -> np.ndarray:
     """Return the ``(N, 10)`` one-hot encoding of an ``(N, 3)`` alignment array."""
-    x = np.zeros((align.shape[0], N_COLUMNS))
-    np.put_along_axis(x, option_columns(align), 1.0, axis=1)
+    return _one_hot(option_columns(align))
+
+
+def _one_hot(columns: np.ndarray) -> np.ndarray:
+    x = np.zeros((columns.shape[0], N_COLUMNS))
+    x[np.arange(columns.shape[0])[:, None], columns] = 1.0
     return x
 
 
@@ -178,8 +182,32 @@ def split_dot(world: World, x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray,
     prod = world.gravity @ np.hstack([x0, q * x0, e * x0, q * x1, e * x1])
     gx0, gqx0, gex0 = prod[:, :k0], prod[:, k0 : 2 * k0], prod[:, 2 * k0 : 3 * k0]
     gqx1, gex1 = prod[:, 3 * k0 : 3 * k0 + x1.shape[1]], prod[:, 3 * k0 + x1.shape[1] :]
+    return _combine(e, q, gx0, gqx0, gex0, gqx1, gex1)
+
+
+def _combine(e: np.ndarray, q: np.ndarray, *products: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Combine ``G X0, G qX0, G eX0, G qX1, G eX1`` into the two parts of :func:`split_dot`."""
+    gx0, gqx0, gex0, gqx1, gex1 = products
     only_q = q - e  # adequate but not EEA: e q' + q e' - e e' = e q' + (q - e) e'
     return gx0 - (e * gqx0 + only_q * gex0), e * gqx1 + only_q * gex1
+
+
+def split_dot_flows(
+    world: World, f0: np.ndarray, f1: np.ndarray, m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`split_dot` of ``(f0 m, f1 m)`` for a 0/1 matrix ``m`` and flows ``f0, f1``.
+
+    The common case (``m`` one-hot alignments or community memberships, ``f`` each state's flow
+    permission), with the stacked matrix built in one broadcast product. Because ``m``, ``e`` and
+    ``q`` hold only 0 and 1, every entry equals the general function's: the results are identical.
+    """
+    e = world.eea.astype(float)
+    q = world.adequate.astype(float)
+    n, k = m.shape
+    weights = np.column_stack([f0, q * f0, e * f0, q * f1, e * f1])
+    stacked = (weights[:, :, None] * m[:, None, :]).reshape(n, 5 * k)
+    products = (world.gravity @ stacked).reshape(n, 5, k).transpose(1, 0, 2)
+    return _combine(e[:, None], q[:, None], *products)
 
 
 @dataclass(frozen=True)
@@ -403,17 +431,15 @@ def evaluate(
     align = np.asarray(align, dtype=np.int64)
     loc = np.asarray(loc, dtype=np.int64)
     columns = option_columns(align)
-    onehot = one_hot(align)
+    onehot = _one_hot(columns)
     phi = t.phi[:, loc]  # (2, N): own flow permission outside / inside adequacy pairs
-    inflow = np.stack(split_dot(world, phi[0][:, None] * onehot, phi[1][:, None] * onehot))
+    inflow = np.stack(split_dot_flows(world, phi[0], phi[1], onehot))
     value = inflow @ t.trade_kernel
     partner = (world.ties_dot(onehot) @ t.partner_kernel) / t.safe_ties[:, None]
     # each state's own options: the sum over its three columns of each (N, 10) table
     tables = np.stack([value[0], value[1], partner + t.security, t.economy])
-    trade0, trade1, security, economy = np.take_along_axis(tables, columns[None], axis=2).sum(
-        axis=2
-    )
     r = np.arange(len(loc))
+    trade0, trade1, security, economy = tables[:, r[:, None], columns].sum(axis=2)
     comps = {
         "trade": (phi[0] * trade0 + phi[1] * trade1) / t.safe_potential,
         "security": security + t.level_security[r, loc],
