@@ -36,7 +36,7 @@ import os
 import shutil
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
@@ -213,16 +213,15 @@ class Plan(Sequence[Run]):
     Build it with :func:`plan`, which validates every design point first.
     """
 
-    def __init__(
-        self, exp: Experiment, exp_path: Path, points: list[dict[str, Any]], seeds: list[int]
-    ) -> None:
-        self.exp, self.exp_path, self.points, self.seeds = exp, exp_path, points, seeds
+    def __init__(self, exp: Experiment, exp_path: Path, points: list[dict[str, Any]]) -> None:
+        self.exp, self.exp_path, self.points = exp, exp_path, points
+        self.replicates = exp.replicates
         self.sources = {name: _scenario_path(name, exp_path) for name in exp.scenarios}
         self._raw = {name: scenarios.resolve_raw(path) for name, path in self.sources.items()}
         self._cell: tuple[int, dict[str, Any]] | None = None
 
     def __len__(self) -> int:
-        return len(self.exp.scenarios) * len(self.points) * len(self.seeds)
+        return len(self.exp.scenarios) * len(self.points) * self.replicates
 
     @overload
     def __getitem__(self, index: int) -> Run: ...
@@ -235,18 +234,27 @@ class Plan(Sequence[Run]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(f"run {index} is not in the plan ({len(self)} runs)")
-        cell, replicate = divmod(index, len(self.seeds))
+        cell, replicate = divmod(index, self.replicates)
         cached = self.cell(cell)
         return Run(
             index,
             cached["scenario"],
             cell % len(self.points),
             replicate,
-            self.seeds[replicate],
+            self.seed(replicate),
             cached["values"],
             cached["base"],
             cached["steps"],
         )
+
+    def seed(self, replicate: int) -> int:
+        """Return replicate ``replicate``'s seed: child ``replicate`` of ``SeedSequence(seed)``.
+
+        ``SeedSequence(seed).spawn(n)[k]`` is ``SeedSequence(seed, spawn_key=(k,))``, so a seed is
+        made on demand without spawning (and holding) all ``n``.
+        """
+        child = np.random.SeedSequence(self.exp.seed, spawn_key=(replicate,))
+        return int(child.generate_state(1, dtype=np.uint32)[0])
 
     def cell(self, cell: int) -> dict[str, Any]:
         """Return a (scenario, design point) cell's name, values, model arguments and steps."""
@@ -284,7 +292,7 @@ class Plan(Sequence[Run]):
         }
 
     def digest(self) -> str:
-        """Return a hash of what the plan runs: the experiment, each cell's arguments, the seeds."""
+        """Return a hash of the experiment (seed and replicates included) and each cell's arguments."""
         h = hashlib.sha256(self.exp.model_dump_json().encode())
         for cell in range(len(self.exp.scenarios) * len(self.points)):
             c = self.cell(cell)
@@ -293,24 +301,26 @@ class Plan(Sequence[Run]):
                     [c["scenario"], cell, c["base"], c["steps"]], sort_keys=True, default=str
                 ).encode()
             )
-        h.update(json.dumps(self.seeds).encode())
         return h.hexdigest()
 
-    def design_table(self) -> pd.DataFrame:
-        """Return one row per run: ``run_id, scenario, point, replicate, seed`` and the values."""
-        n_points, n_seeds = len(self.points), len(self.seeds)
-        cells = len(self.exp.scenarios) * n_points
-        columns: dict[str, Any] = {
-            "run_id": np.arange(len(self)),
-            "scenario": np.repeat([self.cell(c)["scenario"] for c in range(cells)], n_seeds),
-            "point": np.tile(np.repeat(np.arange(n_points), n_seeds), len(self.exp.scenarios)),
-            "replicate": np.tile(np.arange(n_seeds), cells),
-            "seed": np.tile(np.asarray(self.seeds, dtype=np.int64), cells),
-        }
-        for key in self.exp.parameters:
-            used = [self.cell(c)["values"][key] for c in range(cells)]
-            columns[key] = np.repeat(np.asarray(used, dtype=object), n_seeds).tolist()
-        return pd.DataFrame(columns)
+    def design_batches(self, rows: int = 1_000) -> Iterator[pa.RecordBatch]:
+        """Yield the design table in batches of at most ``rows`` runs, in run-id order.
+
+        One row per run: ``run_id, scenario, point, replicate, seed`` and the parameter values
+        the run used. Made in batches so that writing it takes the same memory for any size.
+        """
+        for start in range(0, len(self), rows):
+            runs = self[start : start + rows]
+            columns: dict[str, Any] = {
+                "run_id": [r.run_id for r in runs],
+                "scenario": [r.scenario for r in runs],
+                "point": [r.point for r in runs],
+                "replicate": [r.replicate for r in runs],
+                "seed": [r.seed for r in runs],
+            }
+            for key in self.exp.parameters:
+                columns[key] = [r.values[key] for r in runs]
+            yield pa.RecordBatch.from_pydict(columns)
 
 
 def plan(exp: Experiment, exp_path: Path) -> tuple[Plan, dict[str, Any] | None]:
@@ -319,11 +329,7 @@ def plan(exp: Experiment, exp_path: Path) -> tuple[Plan, dict[str, Any] | None]:
     Every design point of every scenario is validated here, so a bad one fails before any run.
     """
     points, problem = design_points(exp)
-    seeds = [
-        int(s.generate_state(1, dtype=np.uint32)[0])
-        for s in np.random.SeedSequence(exp.seed).spawn(exp.replicates)
-    ]
-    runs = Plan(exp, exp_path, points, seeds)
+    runs = Plan(exp, exp_path, points)
     for cell in range(len(exp.scenarios) * len(points)):
         runs.cell(cell)
     return runs, problem
@@ -358,6 +364,18 @@ def _atomic_parquet(table: pd.DataFrame | pa.Table, path: Path) -> None:
         table = pa.Table.from_pandas(table, preserve_index=False)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def _write_design(runs: Plan, path: Path) -> None:
+    """Write the design table (:meth:`Plan.design_batches`) atomically, batch by batch."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    batches = runs.design_batches()
+    first = next(batches)
+    with pq.ParquetWriter(tmp, first.schema) as writer:
+        writer.write_batch(first)
+        for batch in batches:
+            writer.write_batch(batch)
     os.replace(tmp, path)
 
 
@@ -495,7 +513,7 @@ def prepare_store(store: Path, exp: Experiment, exp_path: Path, runs: Plan, forc
     for stray in [*store.glob(".*.tmp-*"), *store.glob("*/.*.tmp-*")]:  # left by a kill
         stray.unlink(missing_ok=True)
     if not manifest_path.exists():
-        _atomic_parquet(runs.design_table(), store / "design.parquet")
+        _write_design(runs, store / "design.parquet")
         (store / "experiment.toml").write_bytes(exp_path.read_bytes())
         from simulation.cli import _version
 
