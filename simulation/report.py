@@ -439,7 +439,8 @@ def register(kind: FigureKind) -> FigureKind:
     return kind
 
 
-def _register_builtin() -> None:
+def _register_figures() -> None:
+    """Register sovsim's figure kinds, in the order a report shows them."""
     from simulation import plotting
 
     both = frozenset({RUN, BATCH})
@@ -514,6 +515,102 @@ def _register_builtin() -> None:
             requires=_requires_heatmap,
             default_metric="fragmentation",
             per_scenario=_heatmap_per_scenario,
+        )
+    )
+    register(
+        FigureKind(
+            name="world_map",
+            title="Policies on the world map",
+            caption=(
+                "A tile-grid map: one equal square per state, placed roughly where its capital "
+                "is (a cartogram, so small states count as much as large ones). Each panel "
+                "colours the tiles by the state's ecosystem in one technology domain, the last "
+                "by its data-localization level, at one step of one run (the last step of the "
+                "first seed unless chosen; for a batch, the final step of one run). Regions of "
+                "one colour are blocs; mixed neighbourhoods are where the internet splinters."
+            ),
+            function=plotting.plot_world_map,
+            call=_draw_world_map,
+            applies_to=both,
+            options=frozenset({"seed", "step", "scenario"}),
+            requires=_needs_agents,
+        )
+    )
+    register(
+        FigureKind(
+            name="network",
+            title="Interoperability network",
+            caption=(
+                "States as nodes (area by GDP, colour by the bloc a state chose in at least two "
+                "of the three domains), linked by their realised digital exchange: gravity "
+                "times interoperability (ecosystem compatibility times data-flow permission, "
+                "the latter with the world's initial EU adequacy decisions). Each state keeps "
+                "its strongest links; compatible states are drawn together, so separate "
+                "clusters are separate internets. Last step of the first seed unless chosen."
+            ),
+            function=plotting.plot_network,
+            call=_draw_network,
+            applies_to=frozenset({RUN}),
+            options=frozenset({"seed", "step"}),
+            requires=_needs_agents,
+        )
+    )
+    register(
+        FigureKind(
+            name="event_timeline",
+            title="Cyber events over time",
+            caption=(
+                "One row per kind of event: state-sponsored attacks on each sector, those the "
+                "victim attributed, criminal incidents, and joins and exits of the norm "
+                "coalitions. A dot's area is the number of events in that step; dashed lines "
+                "mark scheduled shocks. One run: the first seed (for a batch, the first run) "
+                "unless chosen."
+            ),
+            function=plotting.plot_event_timeline,
+            call=_draw_event_timeline,
+            applies_to=both,
+            options=frozenset({"seed", "scenario"}),
+            requires=_needs_cyber,
+        )
+    )
+    register(
+        FigureKind(
+            name="sobol",
+            title="Sensitivity: Sobol indices",
+            caption=(
+                "How much of the variance of {metric} at the final step each varied parameter "
+                "explains: S1 alone, ST together with its interactions with the others "
+                "(Saltelli design, SALib; whiskers are 95% bootstrap intervals). A large ST "
+                "marks an assumption the outcome hinges on; ST well above S1 means the "
+                "parameter acts through interactions."
+            ),
+            function=plotting.plot_sobol,
+            call=_draw_sobol,
+            applies_to=frozenset({BATCH}),
+            options=frozenset({"metric", "scenario"}),
+            requires=_needs_sobol,
+            default_metric="fragmentation",
+            per_scenario=lambda results: True,
+        )
+    )
+    register(
+        FigureKind(
+            name="prim",
+            title="Scenario discovery: PRIM box",
+            caption=(
+                "Which parameter ranges lead to high {metric}? PRIM (EMA Workbench) finds a "
+                "box of parameter values where runs that end with {metric} above the threshold "
+                "(by default the highest quarter of runs) concentrate. Grey bars are each "
+                "parameter's sampled range, coloured bars the box's limits. Coverage is the "
+                "share of those runs inside the box, density the share of the box's runs that "
+                "are among them."
+            ),
+            function=plotting.plot_prim,
+            call=_draw_prim,
+            applies_to=frozenset({BATCH}),
+            options=frozenset({"metric", "threshold"}),
+            requires=_needs_prim,
+            default_metric="fragmentation",
         )
     )
 
@@ -690,110 +787,7 @@ def _draw_prim(results: Results, options: FigureOptions) -> Figure:
     return plotting.plot_prim(box, metric=f"final {metric} > {threshold:.3g}")
 
 
-def _register_more() -> None:
-    from simulation import plotting
-
-    both = frozenset({RUN, BATCH})
-    register(
-        FigureKind(
-            name="world_map",
-            title="Policies on the world map",
-            caption=(
-                "A tile-grid map: one equal square per state, placed roughly where its capital "
-                "is (a cartogram, so small states count as much as large ones). Each panel "
-                "colours the tiles by the state's ecosystem in one technology domain, the last "
-                "by its data-localization level, at one step of one run (the last step of the "
-                "first seed unless chosen; for a batch, the final step of one run). Regions of "
-                "one colour are blocs; mixed neighbourhoods are where the internet splinters."
-            ),
-            function=plotting.plot_world_map,
-            call=_draw_world_map,
-            applies_to=both,
-            options=frozenset({"seed", "step", "scenario"}),
-            requires=_needs_agents,
-        )
-    )
-    register(
-        FigureKind(
-            name="network",
-            title="Interoperability network",
-            caption=(
-                "States as nodes (area by GDP, colour by the bloc a state chose in at least two "
-                "of the three domains), linked by their realised digital exchange: gravity "
-                "times interoperability (ecosystem compatibility times data-flow permission, "
-                "the latter with the world's initial EU adequacy decisions). Each state keeps "
-                "its strongest links; compatible states are drawn together, so separate "
-                "clusters are separate internets. Last step of the first seed unless chosen."
-            ),
-            function=plotting.plot_network,
-            call=_draw_network,
-            applies_to=frozenset({RUN}),
-            options=frozenset({"seed", "step"}),
-            requires=_needs_agents,
-        )
-    )
-    register(
-        FigureKind(
-            name="event_timeline",
-            title="Cyber events over time",
-            caption=(
-                "One row per kind of event: state-sponsored attacks on each sector, those the "
-                "victim attributed, criminal incidents, and joins and exits of the norm "
-                "coalitions. A dot's area is the number of events in that step; dashed lines "
-                "mark scheduled shocks. One run: the first seed (for a batch, the first run) "
-                "unless chosen."
-            ),
-            function=plotting.plot_event_timeline,
-            call=_draw_event_timeline,
-            applies_to=both,
-            options=frozenset({"seed", "scenario"}),
-            requires=_needs_cyber,
-        )
-    )
-    register(
-        FigureKind(
-            name="sobol",
-            title="Sensitivity: Sobol indices",
-            caption=(
-                "How much of the variance of {metric} at the final step each varied parameter "
-                "explains: S1 alone, ST together with its interactions with the others "
-                "(Saltelli design, SALib; whiskers are 95% bootstrap intervals). A large ST "
-                "marks an assumption the outcome hinges on; ST well above S1 means the "
-                "parameter acts through interactions."
-            ),
-            function=plotting.plot_sobol,
-            call=_draw_sobol,
-            applies_to=frozenset({BATCH}),
-            options=frozenset({"metric", "scenario"}),
-            requires=_needs_sobol,
-            default_metric="fragmentation",
-            per_scenario=lambda results: True,
-        )
-    )
-    register(
-        FigureKind(
-            name="prim",
-            title="Scenario discovery: PRIM box",
-            caption=(
-                "Which parameter ranges lead to high {metric}? PRIM (EMA Workbench) finds a "
-                "box of parameter values where runs that end with {metric} above the threshold "
-                "(by default the highest quarter of runs) concentrate. Grey bars are each "
-                "parameter's sampled range, coloured bars the box's limits. Coverage is the "
-                "share of those runs inside the box, density the share of the box's runs that "
-                "are among them."
-            ),
-            function=plotting.plot_prim,
-            call=_draw_prim,
-            applies_to=frozenset({BATCH}),
-            options=frozenset({"metric", "threshold"}),
-            requires=_needs_prim,
-            default_metric="fragmentation",
-        )
-    )
-
-
-_register_builtin()
-_register_more()
+_register_figures()
 
 
 def applicable_kinds(results: Results) -> list[str]:
