@@ -155,9 +155,7 @@ def feature_scores(
     from ema_workbench.analysis import feature_scoring
 
     experiments, outcomes = ema_data(store, metrics)
-    return feature_scoring.get_feature_scores_all(
-        experiments, outcomes, random_state=random_state
-    )
+    return feature_scoring.get_feature_scores_all(experiments, outcomes, random_state=random_state)
 
 
 def ema_model(
