@@ -26,7 +26,7 @@ from simulation.payoffs import (
     compat_matrices,
     flow_permission,
     one_hot,
-    split_dot_flows,
+    split_dot,
 )
 from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
 
@@ -116,7 +116,7 @@ def _modularity(world: World, ev: Evaluation, strength: np.ndarray) -> float:
     member = (comm[:, None] == present[None, :]).astype(float)
     phi = ev.terms.phi
     f0, f1 = phi[0, ev.loc][:, None], phi[1, ev.loc][:, None]
-    inside0, inside1 = split_dot_flows(world, f0[:, 0], f1[:, 0], member)
+    inside0, inside1 = split_dot(world, f0[:, 0], f1[:, 0], member)
     w_cc = np.sum(member * (f0 * inside0 + f1 * inside1), axis=0)
     k_c = strength @ member
     return float(np.sum(w_cc / total - (k_c / total) ** 2))

@@ -344,8 +344,6 @@ class SovereigntyModel(mesa.Model):
             held["options"].update(options)
             held["coalitions"].update(coalitions)
         self._impose(i, options, coalitions)
-        if self.cyber is not None:
-            self._update_terms()
         self.next_align[i], self.next_loc[i] = self.align[i], self.loc[i]
         self.states[i].sync_policy()
         self._evaluate()

@@ -169,45 +169,27 @@ def _one_hot(columns: np.ndarray) -> np.ndarray:
     return x
 
 
-def split_dot(world: World, x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``((G - G*A) @ x0, (G*A) @ x1)``: exchange outside and inside EU adequacy pairs.
-
-    A pair is covered when one state is in the EEA and the other is in the EEA or holds an adequacy
-    decision: ``A = e q' + q e' - e e'`` with ``e`` the EEA indicator and ``q`` the adequate one, so
-    ``(G*A) @ x = e (G (q x)) + q (G (e x)) - e (G (e x))``. One pass over ``G`` serves all terms.
-    """
-    e = world.eea.astype(float)[:, None]
-    q = world.adequate.astype(float)[:, None]
-    k0 = x0.shape[1]
-    prod = world.gravity @ np.hstack([x0, q * x0, e * x0, q * x1, e * x1])
-    gx0, gqx0, gex0 = prod[:, :k0], prod[:, k0 : 2 * k0], prod[:, 2 * k0 : 3 * k0]
-    gqx1, gex1 = prod[:, 3 * k0 : 3 * k0 + x1.shape[1]], prod[:, 3 * k0 + x1.shape[1] :]
-    return _combine(e, q, gx0, gqx0, gex0, gqx1, gex1)
-
-
-def _combine(e: np.ndarray, q: np.ndarray, *products: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Combine ``G X0, G qX0, G eX0, G qX1, G eX1`` into the two parts of :func:`split_dot`."""
-    gx0, gqx0, gex0, gqx1, gex1 = products
-    only_q = q - e  # adequate but not EEA: e q' + q e' - e e' = e q' + (q - e) e'
-    return gx0 - (e * gqx0 + only_q * gex0), e * gqx1 + only_q * gex1
-
-
-def split_dot_flows(
+def split_dot(
     world: World, f0: np.ndarray, f1: np.ndarray, m: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return :func:`split_dot` of ``(f0 m, f1 m)`` for a 0/1 matrix ``m`` and flows ``f0, f1``.
+    """Return ``((G - G*A) @ X0, (G*A) @ X1)``, ``Xa = fa m``: exchange outside, inside adequacy.
 
-    The common case (``m`` one-hot alignments or community memberships, ``f`` each state's flow
-    permission), with the stacked matrix built in one broadcast product. Because ``m``, ``e`` and
-    ``q`` hold only 0 and 1, every entry equals the general function's: the results are identical.
+    ``m`` is a 0/1 matrix (one-hot alignments or community memberships) and ``f0``, ``f1`` each
+    state's flow permission without and with an adequacy arrangement. A pair is covered when one
+    state is in the EEA and the other is in the EEA or holds an adequacy decision:
+    ``A = e q' + q e' - e e'`` with ``e`` the EEA indicator and ``q`` the adequate one, so
+    ``(G*A) @ X = e (G (q X)) + q (G (e X)) - e (G (e X))``. One product of ``G`` with the five
+    stacked blocks ``X0, q X0, e X0, q X1, e X1`` (one broadcast) serves all terms.
     """
     e = world.eea.astype(float)
     q = world.adequate.astype(float)
     n, k = m.shape
     weights = np.column_stack([f0, q * f0, e * f0, q * f1, e * f1])
     stacked = (weights[:, :, None] * m[:, None, :]).reshape(n, 5 * k)
-    products = (world.gravity @ stacked).reshape(n, 5, k).transpose(1, 0, 2)
-    return _combine(e[:, None], q[:, None], *products)
+    gx0, gqx0, gex0, gqx1, gex1 = (world.gravity @ stacked).reshape(n, 5, k).transpose(1, 0, 2)
+    e, q = e[:, None], q[:, None]
+    only_q = q - e  # adequate but not EEA: e q' + q e' - e e' = e q' + (q - e) e'
+    return gx0 - (e * gqx0 + only_q * gex0), e * gqx1 + only_q * gex1
 
 
 @dataclass(frozen=True)
@@ -433,7 +415,7 @@ def evaluate(
     columns = option_columns(align)
     onehot = _one_hot(columns)
     phi = t.phi[:, loc]  # (2, N): own flow permission outside / inside adequacy pairs
-    inflow = np.stack(split_dot_flows(world, phi[0], phi[1], onehot))
+    inflow = np.stack(split_dot(world, phi[0], phi[1], onehot))
     value = inflow @ t.trade_kernel
     partner = (world.ties_dot(onehot) @ t.partner_kernel) / t.safe_ties[:, None]
     # each state's own options: the sum over its three columns of each (N, 10) table
