@@ -25,6 +25,7 @@ import difflib
 from typing import TYPE_CHECKING
 
 import mesa
+import numba
 import numpy as np
 
 from simulation.payoffs import COMPONENTS, POLICIES
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 DECISION_RULES = ("logit", "best", "imitate")
 INITIAL_POLICIES = ("observed", "neutral", "random")
-POLICY_SHAPE = (*(len(ECOSYSTEMS[d]) for d in DOMAINS), len(LOCALIZATION))
 SIMILARITY_SCALE = 0.25
 
 
@@ -134,13 +134,26 @@ def logit_weights(values: np.ndarray, temperature: float) -> np.ndarray:
     Drawing ``u`` uniform on ``[0, last)`` and taking the first index whose cumulative weight
     exceeds ``u`` picks policy ``k`` with probability ``softmax(values / temperature)_k``.
     """
-    z = (values - values.max(axis=-1, keepdims=True)) / temperature
-    return np.cumsum(np.exp(z), axis=-1)
+    values = np.asarray(values, dtype=float)
+    rows = np.ascontiguousarray(values.reshape(-1, values.shape[-1]))
+    return _logit_weights(rows, float(temperature)).reshape(values.shape)
+
+
+@numba.njit(cache=True)
+def _logit_weights(values, temperature):  # pragma: no cover - compiled; tested via logit_weights
+    out = np.empty_like(values)
+    for r in range(values.shape[0]):
+        top = values[r].max()
+        total = 0.0
+        for k in range(values.shape[1]):
+            total += np.exp((values[r, k] - top) / temperature)
+            out[r, k] = total
+    return out
 
 
 def draw_cumulative(cumulative: np.ndarray, rng: np.random.Generator) -> int:
     """Return an index drawn with probability proportional to the increments of ``cumulative``."""
-    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    return int(cumulative.searchsorted(rng.random() * cumulative[-1], side="right"))
 
 
 def logit_choice(values: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
@@ -201,8 +214,8 @@ class StateAgent(mesa.Agent):
     def sync_policy(self) -> None:
         """Copy this state's policy from the model's arrays into the agent's attributes."""
         m, i = self.model, self.index
-        options = (ECOSYSTEMS[d][k] for d, k in zip(DOMAINS, m.align[i], strict=True))
-        self.policy = (*options, LOCALIZATION[m.loc[i]])
+        options = (ECOSYSTEMS[d][k] for d, k in zip(DOMAINS, m.align[i].tolist(), strict=True))
+        self.policy = (*options, LOCALIZATION[int(m.loc[i])])
 
     def revise(self) -> None:
         """Choose a policy by the model's decision rule and write it to the model's next profile.

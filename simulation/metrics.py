@@ -17,16 +17,16 @@ Definitions (``docs/ODD.md`` has them as formulas):
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from simulation.payoffs import (
-    COMPONENTS,
     Evaluation,
     PayoffParams,
     compat_matrices,
     flow_permission,
     one_hot,
-    split_dot,
+    option_columns,
 )
 from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
 
@@ -44,24 +44,56 @@ def fragmentation(ev: Evaluation) -> float:
 
 def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to ecosystem incompatibility alone (all data flows open)."""
-    # sum_ij G_ij C_ij with C_ij = onehot_i' (block-diagonal w_d K_d) onehot_j
-    kept = np.sum(ev.onehot * ((world.gravity @ ev.onehot) @ ev.terms.trade_kernel))
-    return float(1.0 - kept / ev.potential.sum())
-
-
-_FIRST_DOMAIN = column_slices()[0]
+    return float(1.0 - pair_sums(world, ev)[0] / ev.potential.sum())
 
 
 def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
-    """Return the share lost to data-flow restrictions alone (all ecosystems compatible).
+    """Return the share lost to data-flow restrictions alone (all ecosystems compatible)."""
+    return float(1.0 - pair_sums(world, ev)[1] / ev.potential.sum())
 
-    Summing a domain's option columns of ``trade_inflow`` gives each state's partners' gravity
-    weight times their flow permission, so no new product with ``G`` is needed.
+
+def pair_sums(world: World, ev: Evaluation) -> tuple[float, float, float]:
+    """Return ``sum_ij G_ij C_ij``, ``sum_ij G_ij f_ij`` and the same-alignment ``sum G_ij f_ij``.
+
+    The three sums over pairs behind :func:`fragmentation_technical`, :func:`fragmentation_data`
+    and :func:`modularity` (inside a community of identical joint alignment ``C_ij = 1``), in one
+    compiled pass over the pairs.
     """
-    phi = ev.terms.phi
-    inflow = ev.trade_inflow[:, :, _FIRST_DOMAIN].sum(axis=2)
-    kept = phi[0, ev.loc] @ inflow[0] + phi[1, ev.loc] @ inflow[1]
-    return float(1.0 - kept / world.gravity.sum())
+    t = ev.terms
+    return _pair_sums(
+        world.gravity,
+        world.eea,
+        world.adequate,
+        option_columns(ev.align),
+        ev.loc,
+        t.phi,
+        t.trade_kernel,
+    )
+
+
+@numba.njit(cache=True)
+def _pair_sums(
+    gravity, eea, adequate, columns, loc, phi, trade_kernel
+):  # pragma: no cover - compiled; tested through the metrics against hand-worked worlds
+    compatible = flowing = inside = 0.0
+    n = columns.shape[0]
+    for i in range(n):
+        for j in range(n):
+            g = gravity[i, j]
+            if g == 0.0:
+                continue
+            a = 1 if (eea[i] and adequate[j]) or (adequate[i] and eea[j]) else 0
+            f = phi[a, loc[i]] * phi[a, loc[j]]
+            c = 0.0
+            same = True
+            for d in range(3):
+                c += trade_kernel[columns[i, d], columns[j, d]]
+                same = same and columns[i, d] == columns[j, d]
+            compatible += g * c
+            flowing += g * f
+            if same:
+                inside += g * f
+    return compatible, flowing, inside
 
 
 def interoperability_matrix(
@@ -104,22 +136,12 @@ def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
     community ``c`` and ``K_c`` its total strength. Inside a community ecosystems are identical, so
     ``W_cc`` needs only gravity and flows.
     """
-    return _modularity(world, ev, realised_exchange(ev))
-
-
-def _modularity(world: World, ev: Evaluation, strength: np.ndarray) -> float:
+    strength = realised_exchange(ev)
     total = strength.sum()
     if total <= 0:
         return 0.0
-    comm = profile_ids(ev.align)
-    present = np.flatnonzero(np.bincount(comm, minlength=N_PROFILES))
-    member = (comm[:, None] == present[None, :]).astype(float)
-    phi = ev.terms.phi
-    f0, f1 = phi[0, ev.loc][:, None], phi[1, ev.loc][:, None]
-    inside0, inside1 = split_dot(world, f0[:, 0], f1[:, 0], member)
-    w_cc = np.sum(member * (f0 * inside0 + f1 * inside1), axis=0)
-    k_c = strength @ member
-    return float(np.sum(w_cc / total - (k_c / total) ** 2))
+    k_c = np.bincount(profile_ids(ev.align), weights=strength)
+    return float(pair_sums(world, ev)[2] / total - np.sum((k_c / total) ** 2))
 
 
 OPTION_KEYS = tuple(f"{opt}_{dom}" for dom in DOMAINS for opt in ECOSYSTEMS[dom])
@@ -149,11 +171,7 @@ def effective_ecosystems(align: np.ndarray, weights: np.ndarray) -> dict[str, fl
     ``s_b`` is bloc ``b``'s share of ``weights`` (GDP), a hybrid state's weight split over the blocs
     by its stack shares. 1 means one ecosystem; 2 two of equal weight.
     """
-    return _effective(option_shares(one_hot(np.asarray(align)), weights))
-
-
-def _effective(gdp_shares: np.ndarray) -> dict[str, float]:
-    """Effective number of ecosystems from the ``(10,)`` GDP shares of the option columns."""
+    gdp_shares = option_shares(one_hot(np.asarray(align)), weights)
     blocs = (gdp_shares @ _DOMAIN_BLOC).reshape(len(DOMAINS), -1)  # (domain, bloc)
     return dict(zip(DOMAINS, (1.0 / (blocs**2).sum(axis=1)).tolist(), strict=True))
 
@@ -180,45 +198,131 @@ def security_connectivity_balance(ev: Evaluation, p: PayoffParams) -> float:
     Near 1 security gains dominate states' payoffs; near 0 connectivity does; below 0 net security
     exposure outweighs connectivity.
     """
-    security = float(np.mean(ev.components["security"]))
-    return _balance(security, float(np.mean(ev.components["trade"])), p)
-
-
-def _balance(mean_security: float, mean_trade: float, p: PayoffParams) -> float:
-    s, c = p.weight_security * mean_security, p.weight_trade * mean_trade
+    s = p.weight_security * float(np.mean(ev.components["security"]))
+    c = p.weight_trade * float(np.mean(ev.components["trade"]))
     denom = abs(s) + abs(c)
     return s / denom if denom > 0 else 0.0
 
 
 def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
-    """Return every model-level metric of a profile as a flat dict (the model reporters)."""
-    comps = ev.components
-    trade, security, economy, sovereignty, welfare = np.mean(
-        [comps[k] for k in COMPONENTS], axis=1
-    ).tolist()
-    strength = realised_exchange(ev)
-    exchanged, potential = float(strength.sum()), float(ev.potential.sum())
-    out = {
-        "fragmentation": 1.0 - exchanged / potential if potential > 0 else 0.0,
-        "fragmentation_technical": fragmentation_technical(world, ev, p),
-        "fragmentation_data": fragmentation_data(world, ev, p),
-        "digital_trade": exchanged,
-        "modularity": _modularity(world, ev, strength),
-        "mean_localization": mean_localization(ev.loc),
-        "mean_trade": trade,
-        "mean_security": security,
-        "mean_economy": economy,
-        "mean_sovereignty": sovereignty,
-        "welfare": welfare,
-        "security_connectivity_balance": _balance(security, trade, p),
-    }
-    counts = option_shares(ev.onehot).tolist()
-    gdp = option_shares(ev.onehot, world.gdp)
-    out.update(zip(SHARE_KEYS, counts, strict=True))
-    out.update(zip(GDP_SHARE_KEYS, gdp.tolist(), strict=True))
-    out.update({f"effective_ecosystems_{k}": v for k, v in _effective(gdp).items()})
+    """Return every model-level metric of a profile as a flat dict (the model reporters).
+
+    The values are those of the functions above (:func:`fragmentation`, :func:`modularity`,
+    :func:`bloc_shares`, ...), computed together in one compiled pass that shares the sums over
+    pairs and states; a test holds the two to 1e-12.
+    """
+    t = ev.terms
+    values = _summary(
+        world.gravity,
+        world.eea,
+        world.adequate,
+        ev.align,
+        option_columns(ev.align),
+        ev.loc,
+        t.phi,
+        t.trade_kernel,
+        ev.table,
+        ev.potential,
+        world.gdp,
+        _DOMAIN_BLOC,
+        _PROFILE_STRIDES,
+        N_PROFILES,
+        p.weight_security,
+        p.weight_trade,
+    )
+    return dict(zip(SUMMARY_KEYS, values.tolist(), strict=True))
+
+
+@numba.njit(cache=True)
+def _summary(
+    gravity,
+    eea,
+    adequate,
+    align,
+    columns,
+    loc,
+    phi,
+    trade_kernel,
+    table,
+    potential,
+    gdp,
+    domain_bloc,
+    strides,
+    n_profiles,
+    weight_security,
+    weight_trade,
+):  # pragma: no cover - compiled; tested against the functions above
+    n, k = columns.shape[0], trade_kernel.shape[0]
+    compatible, flowing, inside = _pair_sums(
+        gravity, eea, adequate, columns, loc, phi, trade_kernel
+    )
+    means = np.zeros(5)
+    exchanged = total_potential = total_gdp = localization = 0.0
+    strength_c = np.zeros(n_profiles)
+    counts, gdp_shares = np.zeros(k), np.zeros(k)
+    for i in range(n):
+        for r in range(5):
+            means[r] += table[r, i]
+        strength = table[0, i] * potential[i]
+        exchanged += strength
+        total_potential += potential[i]
+        total_gdp += gdp[i]
+        localization += loc[i]
+        profile = 0
+        for d in range(3):
+            counts[columns[i, d]] += 1.0
+            gdp_shares[columns[i, d]] += gdp[i]
+            profile += align[i, d] * strides[d]
+        strength_c[profile] += strength
+    means /= n
+    out = np.empty(12 + 2 * k + 3)
+    out[0] = 1.0 - exchanged / total_potential if total_potential > 0 else 0.0
+    out[1] = 1.0 - compatible / total_potential
+    out[2] = 1.0 - flowing / total_potential
+    out[3] = exchanged
+    modularity = 0.0
+    if exchanged > 0:
+        modularity = inside / exchanged
+        for c in range(n_profiles):
+            modularity -= (strength_c[c] / exchanged) ** 2
+    out[4] = modularity
+    out[5] = localization / n / 3.0
+    out[6:11] = means  # trade, security, economy, sovereignty, welfare
+    s, c = weight_security * means[1], weight_trade * means[0]
+    out[11] = s / (abs(s) + abs(c)) if abs(s) + abs(c) > 0 else 0.0
+    gdp_shares /= total_gdp
+    out[12 : 12 + k] = counts / n
+    out[12 + k : 12 + 2 * k] = gdp_shares
+    blocs = np.zeros(domain_bloc.shape[1])
+    for c in range(k):
+        for b in range(domain_bloc.shape[1]):
+            blocs[b] += gdp_shares[c] * domain_bloc[c, b]
+    per_domain = domain_bloc.shape[1] // 3
+    for d in range(3):
+        concentration = 0.0
+        for b in range(per_domain):
+            concentration += blocs[d * per_domain + b] ** 2
+        out[12 + 2 * k + d] = 1.0 / concentration
     return out
 
 
 SHARE_KEYS = tuple(f"share_{k}" for k in OPTION_KEYS)
 GDP_SHARE_KEYS = tuple(f"gdp_share_{k}" for k in OPTION_KEYS)
+SUMMARY_KEYS = (
+    "fragmentation",
+    "fragmentation_technical",
+    "fragmentation_data",
+    "digital_trade",
+    "modularity",
+    "mean_localization",
+    "mean_trade",
+    "mean_security",
+    "mean_economy",
+    "mean_sovereignty",
+    "welfare",
+    "security_connectivity_balance",
+    *SHARE_KEYS,
+    *GDP_SHARE_KEYS,
+    *(f"effective_ecosystems_{d}" for d in DOMAINS),
+)
+"""Names of the metrics :func:`summary` returns, in order (the model reporters)."""

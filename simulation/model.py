@@ -74,11 +74,10 @@ class Collector(mesa.DataCollector):
         for key, value in model.metrics.items():
             model_vars[key].append(value)
         if self.agent_reporters:
-            comps = model.evaluation.components
-            rows = zip(*(comps[k].tolist() for k in PAYOFFS), strict=True)
+            rows = model.evaluation.table.T.tolist()
             t = model.time
             self._agent_records[t] = [
-                (t, agent.unique_id, agent.policy, values)
+                (t, agent.unique_id, agent.policy, tuple(values))
                 for agent, values in zip(model.states, rows, strict=True)
             ]
 
@@ -242,11 +241,9 @@ class SovereigntyModel(mesa.Model):
             revising = revising[~np.isin(revising, list(self.held))]
         if len(revising):
             if self.decision_rule != "imitate":
-                values = payoffs.option_values(self.view, self.evaluation, revising, self.params)
-                values -= payoffs.switching_costs(
-                    self.align[revising], self.loc[revising], self.switching_cost
-                )
-                values = values.reshape(len(revising), -1)
+                values = payoffs.option_values(
+                    self.view, self.evaluation, revising, self.params, self.switching_cost
+                ).reshape(len(revising), -1)
                 if self.decision_rule == "logit" and self.temperature > 0:
                     values = logit_weights(values, self.temperature)
                 for row, i in enumerate(revising):

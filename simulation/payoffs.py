@@ -30,6 +30,7 @@ import functools
 import weakref
 from dataclasses import dataclass, fields, replace
 
+import numba
 import numpy as np
 
 from simulation.parameters import check_value
@@ -167,29 +168,6 @@ def _one_hot(columns: np.ndarray) -> np.ndarray:
     x = np.zeros((columns.shape[0], N_COLUMNS))
     x[np.arange(columns.shape[0])[:, None], columns] = 1.0
     return x
-
-
-def split_dot(
-    world: World, f0: np.ndarray, f1: np.ndarray, m: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``((G - G*A) @ X0, (G*A) @ X1)``, ``Xa = fa m``: exchange outside, inside adequacy.
-
-    ``m`` is a 0/1 matrix (one-hot alignments or community memberships) and ``f0``, ``f1`` each
-    state's flow permission without and with an adequacy arrangement. A pair is covered when one
-    state is in the EEA and the other is in the EEA or holds an adequacy decision:
-    ``A = e q' + q e' - e e'`` with ``e`` the EEA indicator and ``q`` the adequate one, so
-    ``(G*A) @ X = e (G (q X)) + q (G (e X)) - e (G (e X))``. One product of ``G`` with the five
-    stacked blocks ``X0, q X0, e X0, q X1, e X1`` (one broadcast) serves all terms.
-    """
-    e = world.eea.astype(float)
-    q = world.adequate.astype(float)
-    n, k = m.shape
-    weights = np.column_stack([f0, q * f0, e * f0, q * f1, e * f1])
-    stacked = (weights[:, :, None] * m[:, None, :]).reshape(n, 5 * k)
-    gx0, gqx0, gex0, gqx1, gex1 = (world.gravity @ stacked).reshape(n, 5, k).transpose(1, 0, 2)
-    e, q = e[:, None], q[:, None]
-    only_q = q - e  # adequate but not EEA: e q' + q e' - e e' = e q' + (q - e) e'
-    return gx0 - (e * gqx0 + only_q * gex0), e * gqx1 + only_q * gex1
 
 
 @dataclass(frozen=True)
@@ -380,7 +358,8 @@ class Evaluation:
     adequacy pair), the gravity weight of partners on each option scaled by their own flow
     permission. ``trade_value[a] = trade_inflow[a] @ trade_kernel`` is what each option would be
     worth in trade before the state's own flow permission; ``partner_value`` the same for security
-    partners, already divided by the state's total tie strength.
+    partners, already divided by the state's total tie strength. ``table`` is ``(5, N)``: the
+    payoff components in :data:`COMPONENTS` order, and ``components`` names its rows.
     """
 
     align: np.ndarray
@@ -391,6 +370,7 @@ class Evaluation:
     partner_value: np.ndarray
     potential: np.ndarray
     terms: Terms
+    table: np.ndarray
     components: dict[str, np.ndarray]
 
 
@@ -402,6 +382,97 @@ def option_columns(align: np.ndarray) -> np.ndarray:
     return np.asarray(align) + _STARTS
 
 
+@numba.njit(cache=True)
+def _evaluate(
+    gravity,
+    eea,
+    adequate,
+    columns,
+    loc,
+    phi,
+    trade_kernel,
+    groups,
+    group_weight,
+    partner_kernel,
+    safe_ties,
+    safe_potential,
+    security,
+    economy,
+    level_security,
+    level_economy,
+    level_sovereignty,
+    weights,
+):  # pragma: no cover - compiled; tested through evaluate against simulation.reference
+    """Compiled body of :func:`evaluate`: one pass over the pairs, then each state's sums."""
+    n, k = columns.shape[0], trade_kernel.shape[0]
+    onehot = np.zeros((n, k))
+    for i in range(n):
+        for d in range(3):
+            onehot[i, columns[i, d]] = 1.0
+    # trade_inflow[a, i, c] = sum_j G_ij phi(l_j, a) [j on option column c], a = A_ij
+    inflow = np.zeros((2, n, k))
+    for i in range(n):
+        for j in range(n):
+            g = gravity[i, j]
+            if g != 0.0:
+                a = 1 if (eea[i] and adequate[j]) or (adequate[i] and eea[j]) else 0
+                w = g * phi[a, loc[j]]
+                for d in range(3):
+                    inflow[a, i, columns[j, d]] += w
+    value = np.zeros((2, n, k))
+    for a in range(2):
+        for i in range(n):
+            for c in range(k):
+                x = inflow[a, i, c]
+                if x != 0.0:
+                    for c2 in range(k):
+                        value[a, i, c2] += x * trade_kernel[c, c2]
+    # security partners: T @ onehot with T_ij = sum_g w_g m_ig m_jg (i != j), through the groups
+    n_groups = groups.shape[1]
+    members = np.zeros((n_groups, k))
+    for j in range(n):
+        for h in range(n_groups):
+            m = groups[j, h]
+            if m != 0.0:
+                for d in range(3):
+                    members[h, columns[j, d]] += m
+    partner = np.zeros((n, k))
+    tied = np.zeros(k)
+    for i in range(n):
+        tied[:] = 0.0
+        for h in range(n_groups):
+            m = groups[i, h] * group_weight[h]
+            if m != 0.0:
+                for c in range(k):
+                    tied[c] += m * members[h, c]
+                for d in range(3):
+                    tied[columns[i, d]] -= m * groups[i, h]  # no tie with oneself
+        for c in range(k):
+            x = tied[c]
+            if x != 0.0:
+                for c2 in range(k):
+                    partner[i, c2] += x * partner_kernel[c, c2]
+        for c in range(k):
+            partner[i, c] /= safe_ties[i]
+    table = np.empty((5, n))
+    for i in range(n):
+        trade0 = trade1 = sec = eco = 0.0
+        for d in range(3):
+            c = columns[i, d]
+            trade0 += value[0, i, c]
+            trade1 += value[1, i, c]
+            sec += partner[i, c] + security[i, c]
+            eco += economy[i, c]
+        level = loc[i]
+        trade = (phi[0, level] * trade0 + phi[1, level] * trade1) / safe_potential[i]
+        sec += level_security[i, level]
+        eco += level_economy[i, level]
+        sov = level_sovereignty[i, level]
+        table[0, i], table[1, i], table[2, i], table[3, i] = trade, sec, eco, sov
+        table[4, i] = weights[0] * trade + weights[1] * sec + weights[2] * eco + weights[3] * sov
+    return onehot, inflow, value, partner, table
+
+
 def evaluate(
     world: World, align: np.ndarray, loc: np.ndarray, p: PayoffParams, cached: Terms | None = None
 ) -> Evaluation:
@@ -410,26 +481,30 @@ def evaluate(
     ``cached`` is :func:`terms` of the same world and parameters, if already computed.
     """
     t = terms(world, p) if cached is None else cached
-    align = np.asarray(align, dtype=np.int64)
-    loc = np.asarray(loc, dtype=np.int64)
-    columns = option_columns(align)
-    onehot = _one_hot(columns)
-    phi = t.phi[:, loc]  # (2, N): own flow permission outside / inside adequacy pairs
-    inflow = np.stack(split_dot(world, phi[0], phi[1], onehot))
-    value = inflow @ t.trade_kernel
-    partner = (world.ties_dot(onehot) @ t.partner_kernel) / t.safe_ties[:, None]
-    # each state's own options: the sum over its three columns of each (N, 10) table
-    tables = np.stack([value[0], value[1], partner + t.security, t.economy])
-    r = np.arange(len(loc))
-    trade0, trade1, security, economy = tables[:, r[:, None], columns].sum(axis=2)
-    comps = {
-        "trade": (phi[0] * trade0 + phi[1] * trade1) / t.safe_potential,
-        "security": security + t.level_security[r, loc],
-        "economy": economy + t.level_economy[r, loc],
-        "sovereignty": t.level_sovereignty[r, loc],
-    }
-    comps["utility"] = utility(comps, p)
-    return Evaluation(align, loc, onehot, inflow, value, partner, t.potential, t, comps)
+    align = np.ascontiguousarray(align, dtype=np.int64)
+    loc = np.ascontiguousarray(loc, dtype=np.int64)
+    onehot, inflow, value, partner, table = _evaluate(
+        world.gravity,
+        world.eea,
+        world.adequate,
+        option_columns(align),
+        loc,
+        t.phi,
+        t.trade_kernel,
+        world.groups,
+        world.group_weight,
+        t.partner_kernel,
+        t.safe_ties,
+        t.safe_potential,
+        t.security,
+        t.economy,
+        t.level_security,
+        t.level_economy,
+        t.level_sovereignty,
+        np.array([p.weight_trade, p.weight_security, p.weight_economy, p.weight_sovereignty]),
+    )
+    comps = dict(zip(COMPONENTS, table, strict=True))
+    return Evaluation(align, loc, onehot, inflow, value, partner, t.potential, t, table, comps)
 
 
 COMPONENTS = ("trade", "security", "economy", "sovereignty", "utility")
@@ -446,52 +521,98 @@ def utility(components: dict[str, np.ndarray], p: PayoffParams) -> np.ndarray:
     )
 
 
-def option_values(world: World, ev: Evaluation, rows: np.ndarray, p: PayoffParams) -> np.ndarray:
+def option_values(
+    world: World, ev: Evaluation, rows: np.ndarray, p: PayoffParams, switching_cost: float = 0.0
+) -> np.ndarray:
     """Return the utility each state in ``rows`` would get from each of its options.
 
     The result has shape ``(R, 3, 3, 4, 4)``: 5G option, semiconductor option, AI option,
-    localization level. Every other state keeps its current policy. Switching costs are not
-    included (see :func:`switching_costs`). ``p`` must be the parameters ``ev`` was made with.
+    localization level. Every other state keeps its current policy. Each domain whose option
+    differs from the state's current one, and a change of localization level, costs
+    ``switching_cost`` (none by default). ``p`` must be the parameters ``ev`` was made with.
     """
     t = ev.terms
-    rows = np.asarray(rows, dtype=np.int64)
-    scale = (p.weight_trade / t.safe_potential[rows])[:, None]
-    v0, v1 = ev.trade_value[:, rows] * scale
-    fixed = (
-        p.weight_security * (ev.partner_value[rows] + t.security[rows])
-        + p.weight_economy * t.economy[rows]
+    out = _option_values(
+        np.ascontiguousarray(rows, dtype=np.int64),
+        ev.align,
+        ev.loc,
+        ev.trade_value,
+        ev.partner_value,
+        t.safe_potential,
+        t.security,
+        t.economy,
+        t.level_security,
+        t.level_economy,
+        t.level_sovereignty,
+        t.phi,
+        np.array([p.weight_trade, p.weight_security, p.weight_economy, p.weight_sovereignty]),
+        float(switching_cost),
     )
-    level = (
-        p.weight_security * t.level_security[rows]
-        + p.weight_economy * t.level_economy[rows]
-        + p.weight_sovereignty * t.level_sovereignty[rows]
-    )
-    a, b, c = column_slices()
+    return out.reshape(len(out), *POLICY_SHAPE)
 
-    def grid(x: np.ndarray) -> np.ndarray:
-        return x[:, a, None, None] + x[:, None, b, None] + x[:, None, None, c]
 
-    out = grid(v0)[..., None] * t.phi[0] + grid(v1)[..., None] * t.phi[1]
-    out += grid(fixed)[..., None]
-    out += level[:, None, None, None, :]
+POLICY_SHAPE = (*(len(ECOSYSTEMS[d]) for d in DOMAINS), N_LEVELS)
+"""Options per domain and localization levels: ``(3, 3, 4, 4)``, 144 policies."""
+
+
+@numba.njit(cache=True)
+def _option_values(
+    rows,
+    align,
+    loc,
+    trade_value,
+    partner_value,
+    safe_potential,
+    security,
+    economy,
+    level_security,
+    level_economy,
+    level_sovereignty,
+    phi,
+    weights,
+    switching_cost,
+):  # pragma: no cover - compiled; tested against evaluate of each deviation and the reference
+    """Compiled body of :func:`option_values`, one row of 144 policies per state."""
+    k, n_levels = trade_value.shape[2], phi.shape[1]
+    n_a, n_b = 3, 3
+    n_c = k - n_a - n_b
+    out = np.empty((len(rows), n_a * n_b * n_c * n_levels))
+    v0, v1, fixed, level = np.empty(k), np.empty(k), np.empty(k), np.empty(n_levels)
+    for r in range(len(rows)):
+        i = rows[r]
+        scale = weights[0] / safe_potential[i]
+        for c in range(k):
+            v0[c] = trade_value[0, i, c] * scale
+            v1[c] = trade_value[1, i, c] * scale
+            fixed[c] = (
+                weights[1] * (partner_value[i, c] + security[i, c]) + weights[2] * economy[i, c]
+            )
+        for lv in range(n_levels):
+            level[lv] = (
+                weights[1] * level_security[i, lv]
+                + weights[2] * level_economy[i, lv]
+                + weights[3] * level_sovereignty[i, lv]
+            )
+        idx = 0
+        for a in range(n_a):
+            for b in range(n_b):
+                for c in range(n_c):
+                    ca, cb, cc = a, n_a + b, n_a + n_b + c
+                    t0 = v0[ca] + v0[cb] + v0[cc]
+                    t1 = v1[ca] + v1[cb] + v1[cc]
+                    f = fixed[ca] + fixed[cb] + fixed[cc]
+                    moves = (a != align[i, 0]) + (b != align[i, 1]) + (c != align[i, 2])
+                    for lv in range(n_levels):
+                        out[r, idx] = (
+                            t0 * phi[0, lv]
+                            + t1 * phi[1, lv]
+                            + f
+                            + level[lv]
+                            - switching_cost * (moves + (lv != loc[i]))
+                        )
+                        idx += 1
     return out
 
 
-POLICIES = np.array(np.unravel_index(np.arange(144), (3, 3, 4, N_LEVELS))).T
+POLICIES = np.array(np.unravel_index(np.arange(np.prod(POLICY_SHAPE)), POLICY_SHAPE)).T
 """All 144 policies as rows ``(5G, semiconductors, AI, level)``, in :func:`option_values` order."""
-
-
-_MOVES = (POLICIES[:, None, :] != POLICIES[None, :, :]).sum(axis=2).astype(float)
-"""``(144, 144)``: how many domains and levels differ between two policies."""
-
-
-def switching_costs(align: np.ndarray, loc: np.ndarray, cost: float) -> np.ndarray:
-    """Return the ``(R, 3, 3, 4, 4)`` cost of moving from each current policy to each option.
-
-    Each domain whose option changes and a change of localization level costs ``cost``.
-    """
-    align, loc = np.asarray(align), np.asarray(loc)
-    current = np.ravel_multi_index(
-        (align[:, 0], align[:, 1], align[:, 2], loc), (3, 3, 4, N_LEVELS)
-    )
-    return (cost * _MOVES[current]).reshape(len(loc), 3, 3, 4, N_LEVELS)

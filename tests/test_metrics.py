@@ -235,3 +235,36 @@ def test_summary_consistent(tiny3):
     assert s["gdp_share_eu_ai"] == pytest.approx(0.5)
     assert s["effective_ecosystems_5g"] == pytest.approx(1 / 0.68)
     assert all(np.isfinite(v) for v in s.values())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_summary_matches_the_metric_functions(seed):
+    # summary computes every metric in one compiled pass; the functions are the definitions
+    rng = np.random.default_rng(seed)
+    world = cached_synthetic(40, seed)
+    p = random_params(rng)
+    align, loc = random_profile(rng, world.n)
+    ev = evaluate(world, align, loc, p)
+    got = metrics.summary(world, ev, p)
+    assert list(got) == list(metrics.SUMMARY_KEYS)
+    expected = {
+        "fragmentation": metrics.fragmentation(ev),
+        "fragmentation_technical": metrics.fragmentation_technical(world, ev, p),
+        "fragmentation_data": metrics.fragmentation_data(world, ev, p),
+        "digital_trade": float(metrics.realised_exchange(ev).sum()),
+        "modularity": metrics.modularity(world, ev, p),
+        "mean_localization": metrics.mean_localization(loc),
+        "mean_trade": float(ev.components["trade"].mean()),
+        "mean_security": float(ev.components["security"].mean()),
+        "mean_economy": float(ev.components["economy"].mean()),
+        "mean_sovereignty": float(ev.components["sovereignty"].mean()),
+        "welfare": float(ev.components["utility"].mean()),
+        "security_connectivity_balance": metrics.security_connectivity_balance(ev, p),
+        **{f"share_{k}": v for k, v in metrics.bloc_shares(align).items()},
+        **{f"gdp_share_{k}": v for k, v in metrics.bloc_shares(align, world.gdp).items()},
+        **{
+            f"effective_ecosystems_{k}": v
+            for k, v in metrics.effective_ecosystems(align, world.gdp).items()
+        },
+    }
+    assert got == pytest.approx(expected, abs=1e-12)

@@ -84,8 +84,7 @@ def test_best_response_rule_picks_the_best_net_option():
     align0, loc0 = m.align.copy(), m.loc.copy()
     ev = payoffs.evaluate(m.world, align0, loc0, m.params)
     rows = np.arange(m.world.n)
-    net = payoffs.option_values(m.world, ev, rows, m.params)
-    net -= payoffs.switching_costs(align0, loc0, 0.01)
+    net = payoffs.option_values(m.world, ev, rows, m.params, switching_cost=0.01)
     m.step()
     for i in rows:
         chosen = net[(i, *m.align[i], m.loc[i])]
@@ -516,12 +515,12 @@ def _spy_option_values(monkeypatch):
     calls = []
     original = payoffs.option_values
 
-    def spy(world, ev, rows, p):
+    def spy(world, ev, rows, p, switching_cost=0.0):
         fresh = payoffs.evaluate(world, ev.align.copy(), ev.loc.copy(), p, ev.terms)
         calls.append(
             (world.iso3, rows.copy(), original(world, ev, rows, p), original(world, fresh, rows, p))
         )
-        return original(world, ev, rows, p)
+        return original(world, ev, rows, p, switching_cost)
 
     monkeypatch.setattr(payoffs, "option_values", spy)
     return calls

@@ -371,10 +371,13 @@ def test_option_values_match_evaluate_of_deviation(tiny3):
 # --- switching costs ------------------------------------------------------------------------------
 
 
-def test_switching_costs():
-    align = np.array([[0, 1, 2], [2, 2, 3]])
-    loc = np.array([3, 0])
-    s = payoffs.switching_costs(align, loc, 0.5)
+def test_switching_costs_in_option_values(tiny3):
+    world, _, _, p = tiny3
+    align = np.array([[0, 1, 2], [2, 2, 3], [1, 0, 0]])
+    loc = np.array([3, 0, 1])
+    ev = payoffs.evaluate(world, align, loc, p)
+    rows = np.array([0, 1])
+    s = payoffs.option_values(world, ev, rows, p) - payoffs.option_values(world, ev, rows, p, 0.5)
     assert s.shape == (2, 3, 3, 4, 4)
     assert s[0, 0, 1, 2, 3] == 0.0  # stay
     assert s[1, 2, 2, 3, 0] == 0.0
@@ -385,7 +388,7 @@ def test_switching_costs():
     for idx in itertools.product(range(2), range(3), range(3), range(4), range(4)):
         r, *opt = idx
         moves = sum(o != c for o, c in zip(opt, [*align[r], loc[r]], strict=True))
-        assert s[idx] == pytest.approx(0.5 * moves)
+        assert s[idx] == pytest.approx(0.5 * moves, abs=1e-12)
 
 
 # --- the loop reference as oracle -----------------------------------------------------------------
