@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DECISION_RULES = ("logit", "best", "imitate")
 INITIAL_POLICIES = ("observed", "neutral", "random")
 SIMILARITY_SCALE = 0.25
+_POLICY_ROWS = [tuple(row) for row in POLICIES.tolist()]
 
 
 def initial_policies(
@@ -239,6 +240,6 @@ class StateAgent(mesa.Agent):
             choice = best_choice(self.options, m.rng)
         else:
             choice = draw_cumulative(self.options, m.rng)
-        policy = POLICIES[choice]
-        m.next_align[self.index] = policy[:3]
-        m.next_loc[self.index] = policy[3]
+        *alignment, level = _POLICY_ROWS[choice]
+        m.next_align[self.index] = alignment
+        m.next_loc[self.index] = level

@@ -16,23 +16,21 @@ from __future__ import annotations
 
 import difflib
 import functools
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import numba
 import numpy as np
 
 from simulation.parameters import check_value
-from simulation.payoffs import Conditions, one_hot
+from simulation.payoffs import Conditions, one_hot, option_columns
 from simulation.world import (
     BLOCS,
     DOMAINS,
     ECOSYSTEMS,
     LOCALIZATION,
-    N_COLUMNS,
     World,
-    column_slices,
     share_matrix,
 )
 
@@ -238,40 +236,9 @@ class _Fixed:
         return ~self.world.camp
 
     @functools.cached_property
-    def sides(self) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the US camp and of the Chinese camp."""
-        camp = self.world.camp
-        return np.flatnonzero(camp[:, 0]), np.flatnonzero(camp[:, 1])
-
-    @functools.cached_property
-    def not_eea(self) -> np.ndarray:
-        """Outside the EEA."""
-        return ~self.world.eea
-
-    @functools.cached_property
-    def eea_members(self) -> int:
-        """Number of EEA members."""
-        return int(np.count_nonzero(self.world.eea))
-
-    @functools.cached_property
     def dependence(self) -> np.ndarray:
         """:func:`eu_dependence` of the world."""
         return eu_dependence(self.world)
-
-    @functools.cached_property
-    def weighted_groups(self) -> np.ndarray:
-        """``(N, G)`` memberships times tie strength, ``m_ig w_g``."""
-        return self.world.groups * self.world.group_weight
-
-    @functools.cached_property
-    def groups(self) -> np.ndarray:
-        """The world's group memberships in row order (faster to gather rows from)."""
-        return np.ascontiguousarray(self.world.groups)
-
-    def ties(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Return the ties ``T_ij`` of pairs exactly as :func:`sharing_value` computes them."""
-        m = self.groups
-        return (m.take(rows, axis=0) * m.take(cols, axis=0)) @ self.world.group_weight
 
     @functools.cached_property
     def courted(self) -> tuple[list[int], ...]:
@@ -283,16 +250,10 @@ class _Fixed:
         )
 
     @functools.cached_property
-    def one_hot_cells(self) -> np.ndarray:
-        """``(N, 3)``: offset of each state's row and domain in a flat ``(N, 10)`` one-hot array."""
-        starts = [sl.start for sl in column_slices()]
-        return np.arange(self.world.n)[:, None] * N_COLUMNS + starts
-
-    def one_hot(self, align: np.ndarray) -> np.ndarray:
-        """Return :func:`simulation.payoffs.one_hot` of ``align`` (the same array, built faster)."""
-        x = np.zeros((self.world.n, N_COLUMNS))
-        x.reshape(-1)[self.one_hot_cells + align] = 1.0
-        return x
+    def courted_rows(self) -> np.ndarray:
+        """:attr:`courted` as a ``(2, L)`` array padded with -1."""
+        width = max(1, *(len(c) for c in self.courted))
+        return np.array([c + [-1] * (width - len(c)) for c in self.courted], dtype=np.int64)
 
     def exposure_matrix(self, domain_weight: np.ndarray) -> np.ndarray:
         """Return :func:`_exposure_matrix` for these domain weights (kept per weights)."""
@@ -403,33 +364,49 @@ def sharing_value(
     ``ties T_ij + ecosystem overlap (share of domains on the same option) + trust
     (1 - mean |h_i - h_j| over the US and Chinese blocs) - cost``, each with its weight.
     """
-    m = world.groups
-    ties = (m[rows] * m[cols]) @ world.group_weight
-    return _sharing_value(hostility, align, rows, cols, cp, ties)
-
-
-def _sharing_value(
-    hostility: np.ndarray,
-    align: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    cp: CyberParams,
-    ties: np.ndarray,
-) -> np.ndarray:
-    """Return :func:`sharing_value` given the ties ``T_ij`` of the pairs.
-
-    The ties come from one matrix product per batch of pairs, whose last bits can depend on a
-    pair's position in the batch; everything else here is computed pair by pair.
-    """
-    overlap = (align[rows] == align[cols]).sum(axis=-1) / align.shape[1]
-    h_us, h_cn = hostility[:, 0], hostility[:, 1]
-    trust = 1.0 - 0.5 * (np.abs(h_us[rows] - h_us[cols]) + np.abs(h_cn[rows] - h_cn[cols]))
-    return (
-        cp.sharing_ties * ties
-        + cp.sharing_ecosystem * overlap
-        + cp.sharing_trust * trust
-        - cp.sharing_cost
+    rows, cols = np.broadcast_arrays(np.asarray(rows), np.asarray(cols))
+    out = _pair_values(
+        np.ascontiguousarray(rows, dtype=np.int64).ravel(),
+        np.ascontiguousarray(cols, dtype=np.int64).ravel(),
+        world.groups,
+        world.group_weight,
+        np.ascontiguousarray(hostility, dtype=float),
+        np.ascontiguousarray(align, dtype=np.int64),
+        _sharing_weights(cp),
     )
+    return out.reshape(rows.shape)
+
+
+def _sharing_weights(cp: CyberParams) -> np.ndarray:
+    return np.array([cp.sharing_ties, cp.sharing_ecosystem, cp.sharing_trust, cp.sharing_cost])
+
+
+@numba.njit(cache=True)
+def _pair_value(
+    i, j, groups, group_weight, hostility, align, weights
+):  # pragma: no cover - compiled; tested through sharing_value by hand
+    ties = 0.0
+    for g in range(groups.shape[1]):
+        ties += groups[i, g] * groups[j, g] * group_weight[g]
+    same = 0
+    for d in range(align.shape[1]):
+        same += align[i, d] == align[j, d]
+    trust = 1.0 - 0.5 * (
+        abs(hostility[i, 0] - hostility[j, 0]) + abs(hostility[i, 1] - hostility[j, 1])
+    )
+    return (
+        weights[0] * ties + weights[1] * (same / align.shape[1]) + weights[2] * trust - weights[3]
+    )
+
+
+@numba.njit(cache=True)
+def _pair_values(
+    rows, cols, groups, group_weight, hostility, align, weights
+):  # pragma: no cover - compiled; tested through sharing_value by hand
+    out = np.empty(len(rows))
+    for k in range(len(rows)):
+        out[k] = _pair_value(rows[k], cols[k], groups, group_weight, hostility, align, weights)
+    return out
 
 
 def initial_state(world: World, align: np.ndarray, cp: CyberParams, block: int = 256) -> CyberState:
@@ -512,15 +489,37 @@ def attack_rates(
     weight`` (read-only: it never changes).
     """
     fx = _fixed(world, cs, cp)
-    # the attacking blocs: us, cn
-    exposure = (fx.one_hot(align) @ fx.exposure_matrix(np.asarray(domain_weight)))[:, :2]
-    # outsider * weak in one factor: multiplying by a 0/1 outsider is exact either way
-    base = cp.state_attack_rate * cs.hostility[:, :2] * (cp.exposure_floor + exposure)
-    state = (base * fx.exposed)[:, :, None] * fx.sector_weights
+    state = _state_rates(
+        option_columns(align),
+        fx.exposure_matrix(np.asarray(domain_weight, dtype=float)),
+        cs.hostility,
+        fx.exposed,
+        fx.sector_weights,
+        cp.state_attack_rate,
+        cp.exposure_floor,
+    )
     for wave in cs.waves:
         if wave.until > step:
             state[:, wave.bloc, wave.sector] *= np.where(wave.targets, wave.intensity, 1.0)
     return state, fx.criminal_rates
+
+
+@numba.njit(cache=True)
+def _state_rates(
+    columns, exposure_matrix, hostility, exposed, sector_weights, rate, floor
+):  # pragma: no cover - compiled; tested through attack_rates by hand
+    n, n_sectors = columns.shape[0], sector_weights.shape[0]
+    out = np.empty((n, 2, n_sectors))
+    for i in range(n):
+        for b in range(2):  # the attacking blocs: us, cn
+            exposure = 0.0
+            for d in range(columns.shape[1]):
+                exposure += exposure_matrix[columns[i, d], b]
+            # outsider * weak in one factor (exposed): multiplying by a 0/1 outsider is exact
+            x = rate * hostility[i, b] * (floor + exposure) * exposed[i, b]
+            for s in range(n_sectors):
+                out[i, b, s] = x * sector_weights[s]
+    return out
 
 
 def attribution_probability(world: World, cs: CyberState, cp: CyberParams) -> np.ndarray:
@@ -730,35 +729,75 @@ def revise_sharing(
     reviewers = (rng.random(world.n) < cp.sharing_revision).nonzero()[0]
     if len(reviewers) == 0:
         return events
-    fx = _fixed(world, cs, cp)
-    sharing, codes = cs.sharing, fx.codes
-    rows, cols = sharing[reviewers].nonzero()
-    rows = reviewers[rows]  # the reviewers' partnerships
-    weight = fx.weighted_groups[reviewers] @ world.groups.T + 0.01  # T_ij + 0.01
-    weight[np.arange(len(reviewers)), reviewers] = 0.0
-    cumulative = np.add.accumulate(weight, axis=1)  # cumulative sums along each row
-    draws = rng.random(len(reviewers)) * cumulative[:, -1]
-    candidates = (cumulative <= draws[:, None]).sum(axis=1)
-    # the values of the partnerships and of the proposals in one pass (ties one batch each)
-    value = _sharing_value(
+    ends, starts = _revise_sharing(
+        reviewers,
+        rng.random(len(reviewers)),
+        cs.sharing,
+        world.groups,
+        world.group_weight,
         cs.hostility,
-        align,
-        np.concatenate([rows, reviewers]),
-        np.concatenate([cols, candidates]),
-        cp,
-        np.concatenate([fx.ties(rows, cols), fx.ties(reviewers, candidates)]),
+        np.ascontiguousarray(align, dtype=np.int64),
+        _sharing_weights(cp),
     )
-    ends = value[: len(rows)] < 0
-    starts = ~sharing[reviewers, candidates] & (value[len(rows) :] > 0)
-    for i, j in zip(rows[ends].tolist(), cols[ends].tolist(), strict=True):
+    codes = _fixed(world, cs, cp).codes
+    for kind, pairs in (("sharing_end", ends), ("sharing_start", starts)):
+        for i, j in pairs.tolist():
+            events.append(_event(step, kind, codes[i], codes[j]))
+    return events
+
+
+@numba.njit(cache=True)
+def _revise_sharing(
+    reviewers, draws, sharing, groups, group_weight, hostility, align, weights
+):  # pragma: no cover - compiled; tested through revise_sharing with scripted draws
+    """Compiled body of :func:`revise_sharing`; returns the partnerships ended and started.
+
+    Values are judged on the start-of-step network; ends are applied first, then starts, each
+    pair once. A reviewer's proposal goes to state ``j`` with probability proportional to
+    ``T_ij + 0.01`` (``draws`` are its uniform draws).
+    """
+    n, n_groups = sharing.shape[0], groups.shape[1]
+    end_list, start_list = [], []
+    weight = np.empty(n)
+    for r in range(len(reviewers)):
+        i = reviewers[r]
+        for j in range(n):
+            if sharing[i, j] and (
+                _pair_value(i, j, groups, group_weight, hostility, align, weights) < 0
+            ):
+                end_list.append((i, j))
+        total = 0.0
+        for j in range(n):
+            t = 0.0
+            if j != i:
+                for g in range(n_groups):
+                    t += groups[i, g] * group_weight[g] * groups[j, g]
+                t += 0.01
+            total += t
+            weight[j] = total  # cumulative
+        target = draws[r] * total
+        j = 0
+        while j < n - 1 and weight[j] <= target:
+            j += 1
+        if not sharing[i, j] and (
+            _pair_value(i, j, groups, group_weight, hostility, align, weights) > 0
+        ):
+            start_list.append((i, j))
+    ends = np.empty((len(end_list), 2), dtype=np.int64)
+    e = 0
+    for i, j in end_list:
         if sharing[i, j]:
             sharing[i, j] = sharing[j, i] = False
-            events.append(_event(step, "sharing_end", codes[i], codes[j]))
-    for i, j in zip(reviewers[starts].tolist(), candidates[starts].tolist(), strict=True):
+            ends[e, 0], ends[e, 1] = i, j
+            e += 1
+    starts = np.empty((len(start_list), 2), dtype=np.int64)
+    s = 0
+    for i, j in start_list:
         if not sharing[i, j]:
             sharing[i, j] = sharing[j, i] = True
-            events.append(_event(step, "sharing_start", codes[i], codes[j]))
-    return events
+            starts[s, 0], starts[s, 1] = i, j
+            s += 1
+    return ends[:e], starts[:s]
 
 
 # --- norm coalitions -----------------------------------------------------------------------------
@@ -851,25 +890,57 @@ def diffuse_rules(
     the state moves to strict localization or to China's AI-governance regime (government access
     to data, as in the Court of Justice's Schrems rulings).
     """
-    events: list[dict] = []
     fx = _fixed(world, cs, cp)
     adopt_p, grant_p = fx.diffusion_p  # rate * eu_dependence
-    draws = rng.random((2, world.n))
-    adopt = ~cs.gdpr_style & (draws[0] < adopt_p)
-    cs.gdpr_style |= adopt
-    barred = (loc == _STRICT) | (align[:, _AI] == _AI_CN)
-    grant = cs.gdpr_style & ~cs.adequate & fx.not_eea & ~barred & (draws[1] < grant_p)
-    revoke = cs.adequate & fx.not_eea & barred
-    cs.adequate |= grant
-    cs.adequate &= ~revoke
+    changes = _diffuse(
+        rng.random((2, world.n)),
+        cs.gdpr_style,
+        cs.adequate,
+        world.eea,
+        np.asarray(loc),
+        np.asarray(align),
+        adopt_p,
+        grant_p,
+    )
     codes = fx.codes
-    for i in adopt.nonzero()[0].tolist():
-        events.append(_event(step, "gdpr_adoption", "EU", codes[i]))
-    for i in grant.nonzero()[0].tolist():
-        events.append(_event(step, "adequacy_granted", "EU", codes[i]))
-    for i in revoke.nonzero()[0].tolist():
-        events.append(_event(step, "adequacy_revoked", "EU", codes[i]))
-    return events
+    return [_event(step, _DIFFUSION[c], "EU", codes[i]) for c, i in changes.tolist()]
+
+
+_DIFFUSION = ("gdpr_adoption", "adequacy_granted", "adequacy_revoked")
+
+
+@numba.njit(cache=True)
+def _diffuse(
+    draws, gdpr_style, adequate, eea, loc, align, adopt_p, grant_p
+):  # pragma: no cover - compiled; tested through diffuse_rules with scripted draws
+    """Compiled body of :func:`diffuse_rules`: ``(change, state)`` rows, adoptions first.
+
+    ``change`` indexes :data:`_DIFFUSION`; ``gdpr_style`` and ``adequate`` change in place.
+    """
+    n = loc.shape[0]
+    out = np.empty((2 * n, 2), dtype=np.int64)
+    grants, revokes = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    e = 0
+    for i in range(n):
+        if not gdpr_style[i] and draws[0, i] < adopt_p[i]:
+            gdpr_style[i] = True
+            out[e, 0], out[e, 1] = 0, i
+            e += 1
+    for i in range(n):
+        barred = loc[i] == _STRICT or align[i, _AI] == _AI_CN
+        if eea[i]:
+            continue
+        if gdpr_style[i] and not adequate[i] and not barred and draws[1, i] < grant_p[i]:
+            grants[i] = True
+        elif adequate[i] and barred:
+            revokes[i] = True
+    for change, chosen in ((1, grants), (2, revokes)):
+        for i in range(n):
+            if chosen[i]:
+                adequate[i] = change == 1
+                out[e, 0], out[e, 1] = change, i
+                e += 1
+    return out[:e]
 
 
 def adequacy_pairs(eea: np.ndarray, adequate: np.ndarray) -> int:
@@ -891,34 +962,76 @@ def patron_diplomacy(
     not use its 5G ecosystem and hold no offer from it. Pressure: a patron attaches a security
     cost ``pressure`` to its clients' (affinity >= 0.5) use of the rival bloc's 5G ecosystem.
     """
-    events: list[dict] = []
     fx = _fixed(world, cs, cp)
-    np.copyto(cs.subsidy, 0.0, where=cs.subsidy_until <= step)  # expired
-    g5 = align[:, 0]
-    g5_list = g5.tolist()
-    for bloc in ATTACKER_BLOCS:
-        k = BLOCS.index(bloc)
-        rival = BLOCS.index("cn" if bloc == "us" else "us")
-        if cp.inducement > 0:
-            # the largest swing states (not the patron) not on its 5G and holding no offer from it
-            own, offered = ECOSYSTEMS["5g"].index(bloc), cs.subsidy[:, k].tolist()
-            eligible = (i for i in fx.courted[k] if g5_list[i] != own and offered[i] == 0)
-            targets = list(itertools.islice(eligible, cp.patron_targets))
-            for i in targets:
-                cs.subsidy[i, k] = cp.inducement
-                cs.subsidy_until[i, k] = step + cp.inducement_duration
-                events.append(
-                    _event(step, "patron_offer", bloc, fx.codes[i], response=fx.inducement_text)
-                )
-        if cp.pressure > 0:
-            pressured = world.camp[:, k] & (g5 == ECOSYSTEMS["5g"].index(BLOCS[rival]))
-            newly = pressured & (cs.pressure[:, rival] == 0)
-            np.multiply(pressured, cp.pressure, out=cs.pressure[:, rival])  # pressure or 0
-            for i in newly.nonzero()[0].tolist():
-                events.append(_event(step, "patron_pressure", bloc, fx.codes[i]))
-        else:  # no pressure at all
-            cs.pressure[:, rival] = 0.0
-    return events
+    moves = _patron_moves(
+        step,
+        np.asarray(align),
+        cs.subsidy,
+        cs.subsidy_until,
+        cs.pressure,
+        fx.courted_rows,
+        world.camp,
+        cp.inducement,
+        cp.inducement_duration,
+        cp.patron_targets,
+        cp.pressure,
+    )
+    codes, text = fx.codes, fx.inducement_text
+    return [
+        _event(step, "patron_pressure", ATTACKER_BLOCS[k], codes[i])
+        if pressed
+        else _event(step, "patron_offer", ATTACKER_BLOCS[k], codes[i], response=text)
+        for pressed, k, i in moves.tolist()
+    ]
+
+
+@numba.njit(cache=True)
+def _patron_moves(
+    step,
+    align,
+    subsidy,
+    subsidy_until,
+    pressure,
+    courted,
+    camp,
+    inducement,
+    duration,
+    targets,
+    cost,
+):  # pragma: no cover - compiled; tested through patron_diplomacy
+    """Compiled body of :func:`patron_diplomacy`: ``(pressure?, bloc, state)`` rows in event order.
+
+    Per attacking bloc ``k`` (US, then China; 5G option ``k`` is its ecosystem): offers to the
+    first ``targets`` of ``courted[k]`` (padded with -1) not on its 5G and holding no offer from
+    it, then pressure on its camp's users of the rival's 5G. Changes the arrays in place.
+    """
+    n = align.shape[0]
+    for i in range(n):
+        for k in range(subsidy.shape[1]):
+            if subsidy_until[i, k] <= step:  # expired
+                subsidy[i, k] = 0.0
+    out = np.empty((2 * (targets + n), 3), dtype=np.int64)
+    e = 0
+    for k in range(2):
+        rival = 1 - k
+        if inducement > 0:
+            found = 0
+            for i in courted[k]:
+                if i < 0 or found >= targets:
+                    break
+                if align[i, 0] != k and subsidy[i, k] == 0:
+                    subsidy[i, k] = inducement
+                    subsidy_until[i, k] = step + duration
+                    out[e, 0], out[e, 1], out[e, 2] = 0, k, i
+                    e += 1
+                    found += 1
+        for i in range(n):
+            pressed = cost > 0 and camp[i, k] and align[i, 0] == rival
+            if pressed and pressure[i, rival] == 0:
+                out[e, 0], out[e, 1], out[e, 2] = 1, k, i
+                e += 1
+            pressure[i, rival] = cost if pressed else 0.0
+    return out[:e]
 
 
 # --- scheduled shocks ----------------------------------------------------------------------------
@@ -1090,31 +1203,63 @@ def apply_shock(
 def summary(world: World, cs: CyberState) -> dict[str, float]:
     """Return the layer's per-step metrics (model reporters)."""
     n = world.n
-    fx = _fixed(world, cs)
     st = cs.step_stats
     state_inc = st.get("state_incidents", 0.0)
-    us_side, cn_side = fx.sides
     out = {key: st.get(key, 0.0) for key in _INCIDENT_KEYS}
     out |= {key: st.get(key, 0.0) for key in _DAMAGE_KEYS}
-    pairs = fx.eea_members * (fx.eea_members - 1) // 2 + fx.eea_members * int(
-        np.count_nonzero(cs.adequate & fx.not_eea)
-    )  # adequacy_pairs
+    links, budapest, un_track, both, gdpr, adequate, to_cn, us_side, to_us, cn_side, threat = (
+        _counts(
+            cs.sharing,
+            cs.budapest,
+            cs.un_track,
+            cs.gdpr_style,
+            cs.adequate,
+            world.eea,
+            cs.hostility,
+            world.camp,
+            cs.threat,
+        ).tolist()
+    )
     out |= {
         "incidents": sum(out[key] for key in _INCIDENT_KEYS),
         "attribution_rate": st.get("attributed", 0.0) / state_inc if state_inc else 0.0,
-        "sharing_density": np.count_nonzero(cs.sharing) / (n * (n - 1)) if n > 1 else 0.0,
-        "budapest_members": float(np.count_nonzero(cs.budapest)),
-        "un_track_members": float(np.count_nonzero(cs.un_track)),
-        "coalition_overlap": float(np.count_nonzero(cs.budapest & cs.un_track)),
-        "gdpr_style_share": np.count_nonzero(cs.gdpr_style) / n,
-        "adequacy_pairs": float(pairs),
-        # sums over counts: the same numbers as .mean(), without its overhead
-        "hostility_us_side_to_cn": float(cs.hostility[:, 1].take(us_side).sum()) / len(us_side)
-        if len(us_side)
-        else 0.0,
-        "hostility_cn_side_to_us": float(cs.hostility[:, 0].take(cn_side).sum()) / len(cn_side)
-        if len(cn_side)
-        else 0.0,
-        "mean_threat": float(cs.threat.sum()) / n,
+        "sharing_density": links / (n * (n - 1)) if n > 1 else 0.0,
+        "budapest_members": budapest,
+        "un_track_members": un_track,
+        "coalition_overlap": both,
+        "gdpr_style_share": gdpr / n,
+        "adequacy_pairs": float(adequate),
+        "hostility_us_side_to_cn": to_cn / us_side if us_side else 0.0,
+        "hostility_cn_side_to_us": to_us / cn_side if cn_side else 0.0,
+        "mean_threat": threat / n,
     }
+    return out
+
+
+@numba.njit(cache=True)
+def _counts(
+    sharing, budapest, un_track, gdpr_style, adequate, eea, hostility, camp, threat
+):  # pragma: no cover - compiled; tested through summary
+    """Return the counts and sums behind :func:`summary` in one pass (in its unpacking order)."""
+    n = sharing.shape[0]
+    out = np.zeros(11)
+    for i in range(n):
+        for j in range(n):
+            out[0] += sharing[i, j]
+        out[1] += budapest[i]
+        out[2] += un_track[i]
+        out[3] += budapest[i] and un_track[i]
+        out[4] += gdpr_style[i]
+        if camp[i, 0]:  # the US side's hostility toward China's bloc
+            out[6] += hostility[i, 1]
+            out[7] += 1
+        if camp[i, 1]:
+            out[8] += hostility[i, 0]
+            out[9] += 1
+        out[10] += threat[i]
+    members = 0
+    for i in range(n):
+        members += eea[i]
+        out[5] += adequate[i] and not eea[i]
+    out[5] = members * (members - 1) // 2 + members * out[5]  # adequacy_pairs
     return out

@@ -277,25 +277,68 @@ def _nonzero(x: np.ndarray) -> np.ndarray:
 
 
 def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Terms:
-    """Return the profile-independent payoff terms of ``world`` under ``p`` and ``cond``."""
+    """Return the profile-independent payoff terms of ``world`` under ``p`` and ``cond``.
+
+    Per option column: ``security = patron - mitigation (hostility @ shares) risk - pressure @
+    shares_5g`` and ``economy = industry - frontier_value export_controls (denied_cn + hostility_us
+    denied_us) + subsidy @ shares_5g``; per level ``level_security = (1 + threat) *
+    localization_security * control``. A condition that is ``None`` is zero.
+    """
     cond = Conditions() if cond is None else cond
-    hostility = world.hostility if cond.hostility is None else cond.hostility
     lay, fixed = layout(p), _fixed_terms(world, p)
-    security = fixed.patron - fixed.mitigation * (hostility @ lay.shares) * lay.risk
-    denied = lay.denied_cn + hostility[:, 0:1] * lay.denied_us
-    economy = fixed.industry - p.frontier_value * p.export_controls * denied
-    if cond.pressure is not None:  # patrons act on 5G vendors only
-        security -= cond.pressure @ lay.shares_5g
-    if cond.subsidy is not None:
-        economy += cond.subsidy @ lay.shares_5g
-    return replace(
-        fixed.terms,
-        security=security,
-        economy=economy,
-        level_security=fixed.terms.level_security
-        if cond.threat is None
-        else (1.0 + cond.threat)[:, None] * (p.localization_security * CONTROL),
+    zero = np.zeros((world.n, len(BLOCS)))
+    security, economy, level_security = _conditioned(
+        fixed.patron,
+        fixed.mitigation,
+        fixed.industry,
+        world.hostility if cond.hostility is None else cond.hostility,
+        zero if cond.pressure is None else cond.pressure,
+        zero if cond.subsidy is None else cond.subsidy,
+        zero[:, 0] if cond.threat is None else cond.threat,
+        lay.shares,
+        lay.shares_5g,
+        lay.risk,
+        lay.denied_cn,
+        lay.denied_us,
+        p.frontier_value * p.export_controls,
+        p.localization_security * CONTROL,
     )
+    return replace(fixed.terms, security=security, economy=economy, level_security=level_security)
+
+
+@numba.njit(cache=True)
+def _conditioned(
+    patron,
+    mitigation,
+    industry,
+    hostility,
+    pressure,
+    subsidy,
+    threat,
+    shares,
+    shares_5g,
+    risk,
+    denied_cn,
+    denied_us,
+    frontier_cost,
+    control,
+):  # pragma: no cover - compiled; tested through evaluate against simulation.reference
+    n, k = patron.shape
+    security, economy = np.empty((n, k)), np.empty((n, k))
+    level_security = np.empty((n, control.shape[0]))
+    for i in range(n):
+        for c in range(k):
+            exposure = pushed = offered = 0.0
+            for b in range(shares.shape[0]):
+                exposure += hostility[i, b] * shares[b, c]
+                pushed += pressure[i, b] * shares_5g[b, c]
+                offered += subsidy[i, b] * shares_5g[b, c]
+            security[i, c] = patron[i, c] - mitigation[i, 0] * exposure * risk[c] - pushed
+            denied = denied_cn[c] + hostility[i, 0] * denied_us[c]
+            economy[i, c] = industry[i, c] - frontier_cost * denied + offered
+        for lv in range(control.shape[0]):
+            level_security[i, lv] = (1.0 + threat[i]) * control[lv]
+    return security, economy, level_security
 
 
 @dataclass(frozen=True)

@@ -1423,12 +1423,12 @@ def test_option_values_use_current_adequacy_after_foreign_policy(monkeypatch):
     original = payoffs.option_values
     gaps = []
 
-    def checked(world, ev, rows, p):
+    def checked(world, ev, rows, p, switching_cost=0.0):
         fresh = payoffs.evaluate(world, ev.align, ev.loc, p, ev.terms)
         gaps.append(
             float(np.max(np.abs(original(world, ev, rows, p) - original(world, fresh, rows, p))))
         )
-        return original(world, ev, rows, p)
+        return original(world, ev, rows, p, switching_cost)
 
     monkeypatch.setattr(payoffs, "option_values", checked)
     m = SovereigntyModel(
