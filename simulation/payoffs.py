@@ -19,9 +19,11 @@ gets
 * **sovereignty** ``=`` preference for data control times the control localization gives.
 
 Utility is their weighted sum. Because ``C_ij`` is a weighted *sum* over domains and ``f_ij`` a
-*product* over the two states, every state's payoff for every one of its 144 options follows from a
-few ``(N, N) @ (N, 10)`` products (:func:`option_values`); :mod:`simulation.reference` computes the
-same numbers with plain loops and is the oracle in the tests.
+*product* over the two states, every state's payoff for every one of its 144 options follows from
+``(N, 10)`` aggregates made in one pass over the pairs (:func:`evaluate`, :func:`option_values`).
+The per-step work is compiled with numba (``docs/ODD.md``, section 9);
+:mod:`simulation.reference` computes the same numbers with plain Python loops and is the oracle in
+the tests.
 """
 
 from __future__ import annotations

@@ -823,7 +823,7 @@ def test_adequacy_pairs_by_hand():
     eea = np.array([True, True, True, False, False, False])
     adequate = np.array([True, True, True, True, False, True])
     assert cyber.adequacy_pairs(eea, adequate) == 3 + 3 * 2  # EEA pairs + EEA x adequate
-    # the same count from the pair matrix A = e q' + q e' - e e' of payoffs.split_dot
+    # the same count from the pair matrix A = e q' + q e' - e e' (docs/ODD.md, section 7.2)
     e, q = eea.astype(int), adequate.astype(int)
     a = np.outer(e, q) + np.outer(q, e) - np.outer(e, e)
     assert cyber.adequacy_pairs(eea, adequate) == int(np.triu(a, 1).sum())
