@@ -56,44 +56,16 @@ def pair_sums(world: World, ev: Evaluation) -> tuple[float, float, float]:
     """Return ``sum_ij G_ij C_ij``, ``sum_ij G_ij f_ij`` and the same-alignment ``sum G_ij f_ij``.
 
     The three sums over pairs behind :func:`fragmentation_technical`, :func:`fragmentation_data`
-    and :func:`modularity` (inside a community of identical joint alignment ``C_ij = 1``), in one
-    compiled pass over the pairs.
+    and :func:`modularity` (inside a community of identical joint alignment ``C_ij = 1``), from the
+    aggregates of the evaluation's pass over the pairs: ``f_ij = phi(l_i, A_ij) phi(l_j, A_ij)``,
+    so state ``i``'s own permission multiplies its inflow.
     """
-    t = ev.terms
-    return _pair_sums(
-        world.gravity,
-        world.eea,
-        world.adequate,
-        option_columns(ev.align),
-        ev.loc,
-        t.phi,
-        t.trade_kernel,
-    )
+    own = ev.terms.phi[:, ev.loc]  # (2, N)
+    flowing = own * ev.trade_inflow[:, :, _FIRST_DOMAIN].sum(axis=2)
+    return float(ev.compatible.sum()), float(flowing.sum()), float((own * ev.inside).sum())
 
 
-@numba.njit(cache=True)
-def _pair_sums(
-    gravity, eea, adequate, columns, loc, phi, trade_kernel
-):  # pragma: no cover - compiled; tested through the metrics against hand-worked worlds
-    compatible = flowing = inside = 0.0
-    n = columns.shape[0]
-    for i in range(n):
-        for j in range(n):
-            g = gravity[i, j]
-            if g == 0.0:
-                continue
-            a = 1 if (eea[i] and adequate[j]) or (adequate[i] and eea[j]) else 0
-            f = phi[a, loc[i]] * phi[a, loc[j]]
-            c = 0.0
-            same = True
-            for d in range(3):
-                c += trade_kernel[columns[i, d], columns[j, d]]
-                same = same and columns[i, d] == columns[j, d]
-            compatible += g * c
-            flowing += g * f
-            if same:
-                inside += g * f
-    return compatible, flowing, inside
+_FIRST_DOMAIN = column_slices()[0]
 
 
 def interoperability_matrix(
@@ -211,22 +183,21 @@ def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
     :func:`bloc_shares`, ...), computed together in one compiled pass that shares the sums over
     pairs and states; a test holds the two to 1e-12.
     """
-    t = ev.terms
     values = _summary(
-        world.gravity,
-        world.eea,
-        world.adequate,
         ev.align,
         option_columns(ev.align),
         ev.loc,
-        t.phi,
-        t.trade_kernel,
+        ev.terms.phi,
+        ev.trade_inflow,
+        ev.compatible,
+        ev.inside,
         ev.table,
         ev.potential,
         world.gdp,
         _DOMAIN_BLOC,
         _PROFILE_STRIDES,
         N_PROFILES,
+        _FIRST_DOMAIN.stop,
         p.weight_security,
         p.weight_trade,
     )
@@ -235,27 +206,34 @@ def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
 
 @numba.njit(cache=True)
 def _summary(
-    gravity,
-    eea,
-    adequate,
     align,
     columns,
     loc,
     phi,
-    trade_kernel,
+    inflow,
+    compatible_i,
+    inside_i,
     table,
     potential,
     gdp,
     domain_bloc,
     strides,
     n_profiles,
+    first_domain,
     weight_security,
     weight_trade,
 ):  # pragma: no cover - compiled; tested against the functions above
-    n, k = columns.shape[0], trade_kernel.shape[0]
-    compatible, flowing, inside = _pair_sums(
-        gravity, eea, adequate, columns, loc, phi, trade_kernel
-    )
+    n, k = columns.shape[0], inflow.shape[2]
+    compatible = flowing = inside = 0.0  # as pair_sums
+    for i in range(n):
+        compatible += compatible_i[i]
+        for a in range(2):
+            own = phi[a, loc[i]]
+            partners = 0.0
+            for c in range(first_domain):
+                partners += inflow[a, i, c]
+            flowing += own * partners
+            inside += own * inside_i[a, i]
     means = np.zeros(5)
     exchanged = total_potential = total_gdp = localization = 0.0
     strength_c = np.zeros(n_profiles)

@@ -404,7 +404,10 @@ class Evaluation:
     permission. ``trade_value[a] = trade_inflow[a] @ trade_kernel`` is what each option would be
     worth in trade before the state's own flow permission; ``partner_value`` the same for security
     partners, already divided by the state's total tie strength. ``table`` is ``(5, N)``: the
-    payoff components in :data:`COMPONENTS` order, and ``components`` names its rows.
+    payoff components in :data:`COMPONENTS` order, and ``components`` names its rows. For the
+    metrics (:mod:`simulation.metrics`): ``compatible`` is ``(N,)``, ``sum_j G_ij C_ij``, and
+    ``inside[a]`` is ``(N,)``, the part of ``trade_inflow[a]`` (one domain's columns summed) from
+    partners on the same joint alignment.
     """
 
     align: np.ndarray
@@ -417,6 +420,8 @@ class Evaluation:
     terms: Terms
     table: np.ndarray
     components: dict[str, np.ndarray]
+    compatible: np.ndarray
+    inside: np.ndarray
 
 
 _STARTS = np.array([sl.start for sl in column_slices()])
@@ -456,14 +461,25 @@ def _evaluate(
             onehot[i, columns[i, d]] = 1.0
     # trade_inflow[a, i, c] = sum_j G_ij phi(l_j, a) [j on option column c], a = A_ij
     inflow = np.zeros((2, n, k))
+    # for the metrics: sum_j G_ij C_ij, and the part of the inflow from partners on the same
+    # joint alignment (C_ij = 1)
+    compatible, inside = np.zeros(n), np.zeros((2, n))
     for i in range(n):
+        c0, c1, c2 = columns[i, 0], columns[i, 1], columns[i, 2]
         for j in range(n):
             g = gravity[i, j]
             if g != 0.0:
                 a = 1 if (eea[i] and adequate[j]) or (adequate[i] and eea[j]) else 0
                 w = g * phi[a, loc[j]]
-                for d in range(3):
-                    inflow[a, i, columns[j, d]] += w
+                d0, d1, d2 = columns[j, 0], columns[j, 1], columns[j, 2]
+                inflow[a, i, d0] += w
+                inflow[a, i, d1] += w
+                inflow[a, i, d2] += w
+                compatible[i] += g * (
+                    trade_kernel[c0, d0] + trade_kernel[c1, d1] + trade_kernel[c2, d2]
+                )
+                if c0 == d0 and c1 == d1 and c2 == d2:
+                    inside[a, i] += w
     value = np.zeros((2, n, k))
     for a in range(2):
         for i in range(n):
@@ -515,7 +531,7 @@ def _evaluate(
         sov = level_sovereignty[i, level]
         table[0, i], table[1, i], table[2, i], table[3, i] = trade, sec, eco, sov
         table[4, i] = weights[0] * trade + weights[1] * sec + weights[2] * eco + weights[3] * sov
-    return onehot, inflow, value, partner, table
+    return onehot, inflow, value, partner, table, compatible, inside
 
 
 def evaluate(
@@ -528,7 +544,7 @@ def evaluate(
     t = terms(world, p) if cached is None else cached
     align = np.ascontiguousarray(align, dtype=np.int64)
     loc = np.ascontiguousarray(loc, dtype=np.int64)
-    onehot, inflow, value, partner, table = _evaluate(
+    onehot, inflow, value, partner, table, compatible, inside = _evaluate(
         world.gravity,
         world.eea,
         world.adequate,
@@ -549,7 +565,9 @@ def evaluate(
         np.array([p.weight_trade, p.weight_security, p.weight_economy, p.weight_sovereignty]),
     )
     comps = dict(zip(COMPONENTS, table, strict=True))
-    return Evaluation(align, loc, onehot, inflow, value, partner, t.potential, t, table, comps)
+    return Evaluation(
+        align, loc, onehot, inflow, value, partner, t.potential, t, table, comps, compatible, inside
+    )
 
 
 COMPONENTS = ("trade", "security", "economy", "sovereignty", "utility")
