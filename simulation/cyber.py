@@ -594,7 +594,6 @@ def attacks(
     if state_cells[0] or crime_cells[0]:
         # what each victim suffers per incident (times sector damage) and attributes, computed
         # for the victims only (start-of-step network and coalitions)
-        partner_capacity = cs.sharing.astype(float) @ world.capacity
         victims: dict[int, tuple[float, float]] = {}
         hurt: dict[int, float] = {}  # damage suffered this step, by victim
         hostility, codes, not_camp = cs.hostility, fx.codes, fx.not_camp
@@ -607,7 +606,7 @@ def attacks(
             source = codes[_attacker(world, k, rng, fx)]
             for _ in range(state_n[i, b, s]):
                 if i not in victims:
-                    victims[i] = _victim(fx, cs, partner_capacity, i)
+                    victims[i] = _victim(fx, cs, i)
                 relief, attribute_p = victims[i]
                 dmg = relief * fx.sector_damage_list[s]
                 hurt[i] = hurt.get(i, 0.0) + dmg
@@ -638,7 +637,7 @@ def attacks(
         for i, s in zip(*crime_cells, strict=True):
             for _ in range(criminal_n[i, s]):
                 if i not in victims:
-                    victims[i] = _victim(fx, cs, partner_capacity, i)
+                    victims[i] = _victim(fx, cs, i)
                 relief, attribute_p = victims[i]
                 dmg = relief * fx.sector_damage_list[s]
                 hurt[i] = hurt.get(i, 0.0) + dmg
@@ -671,25 +670,23 @@ def attacks(
     return events
 
 
-def _victim(
-    fx: _Fixed, cs: CyberState, partner_capacity: np.ndarray, i: int
-) -> tuple[float, float]:
+def _victim(fx: _Fixed, cs: CyberState, i: int) -> tuple[float, float]:
     """Return state ``i``'s relief (damage per incident over sector damage) and attribution p.
 
     The arithmetic of :func:`damage_per_incident` and :func:`attribution_probability` for one
-    state, operation for operation, so the numbers are the same; a step has few victims, and
-    scalars are cheaper than whole arrays. ``partner_capacity`` is ``sharing @ capacity`` (the
-    whole product: its last bits can depend on the row's position).
+    state, so the numbers are the same (to the last bits of a sum); a step has few victims, and
+    scalars are cheaper than whole arrays.
     """
     cp, world = fx.cp, fx.world
     n, capacity = world.n, float(world.capacity[i])
-    degree = int(np.count_nonzero(cs.sharing[i]))
+    partners = cs.sharing[i]
+    degree = int(np.count_nonzero(partners))
     partner_share = min(1.0, degree / 5.0)
     budapest, un_track = bool(cs.budapest[i]), bool(cs.un_track[i])
     # cooperation is at most .5 + .25 + .25: clipping to [0, 1] changes nothing
     cooperate = 0.5 * partner_share + 0.25 * budapest + 0.25 * un_track
     relief = (1.0 - cp.capacity_defense * capacity) * (1.0 - cp.cooperation_defense * cooperate)
-    partner_cap = float(partner_capacity[i]) / degree if degree > 0 else 0.0
+    partner_cap = float(world.capacity[partners].sum()) / degree if degree > 0 else 0.0
     coalition = max(
         budapest * np.count_nonzero(cs.budapest) / n, un_track * np.count_nonzero(cs.un_track) / n
     )

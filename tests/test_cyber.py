@@ -1485,10 +1485,9 @@ def test_victim_shortcut_matches_the_public_formulas():
     model = SovereigntyModel(rng=11, cyber_layer=True).run(15)
     world, cs, cp = model.view, model.cyber, model.cyber_params
     fx = cyber._Fixed(world, cp)
-    partner_capacity = cs.sharing @ world.capacity
     damage = cyber.damage_per_incident(world, cs, cp)
     attribution = cyber.attribution_probability(world, cs, cp)
     for i in range(world.n):
-        relief, p = cyber._victim(fx, cs, partner_capacity, i)
+        relief, p = cyber._victim(fx, cs, i)
         assert relief * np.asarray(cp.sector_damage) == pytest.approx(damage[i], rel=1e-12)
         assert p == pytest.approx(attribution[i], rel=1e-12, abs=1e-15)
