@@ -46,7 +46,14 @@ from simulation.agents import (
     resolve_overrides,
 )
 from simulation.parameters import check_value
-from simulation.world import DOMAINS, World, default_world, synthetic_world
+from simulation.world import (
+    DOMAINS,
+    ECOSYSTEMS,
+    LOCALIZATION,
+    World,
+    default_world,
+    synthetic_world,
+)
 
 POLICY = ("align_5g", "align_semiconductors", "align_ai", "localization")
 PAYOFFS = payoffs.COMPONENTS
@@ -61,10 +68,19 @@ class Collector(mesa.DataCollector):
     The reporters are declared as usual (one model reporter per metric, the agent reporters
     :data:`AGENT_REPORTERS`), and the tables and ``get_*_dataframe`` methods are Mesa's. Mesa's
     ``collect`` calls each reporter and deep-copies its value, about a tenth of a millisecond a
-    step for 55 states; every value here is an immutable float or tuple, so :meth:`collect` appends
-    the same values directly: ``changed`` and :attr:`SovereigntyModel.metrics`, and per state its
-    policy and payoff tuples.
+    step for 55 states; every value here is an immutable float or array, so :meth:`collect`
+    appends the model's values directly (``changed`` and :attr:`SovereigntyModel.metrics`) and,
+    for the agents, keeps the step's policy arrays and payoff table in :attr:`agent_steps`. Mesa's
+    per-agent records (a policy and a payoff tuple per state and step) are made from those when
+    :meth:`get_agent_vars_dataframe` is called; :meth:`SovereigntyModel.agent_dataframe` reads the
+    arrays directly.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agent_steps: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        """Per collected step: ``(step, align, loc, payoff table)``, copies of the model's."""
+        self._agent_ids: list[int] = []
 
     def collect(self, model: SovereigntyModel) -> None:
         """Record the model variables and, if agent reporters are set, every state's."""
@@ -74,12 +90,32 @@ class Collector(mesa.DataCollector):
         for key, value in model.metrics.items():
             model_vars[key].append(value)
         if self.agent_reporters:
-            rows = model.evaluation.table.T.tolist()
-            t = model.time
-            self._agent_records[t] = [
-                (t, agent.unique_id, agent.policy, tuple(values))
-                for agent, values in zip(model.states, rows, strict=True)
+            if not self._agent_ids:
+                self._agent_ids = [agent.unique_id for agent in model.states]
+            # evaluation tables are never changed in place: keeping the reference is a copy
+            self.agent_steps.append(
+                (model.time, model.align.copy(), model.loc.copy(), model.evaluation.table)
+            )
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        """Return Mesa's agent table (index ``Step, AgentID``; ``policy`` and ``payoffs`` tuples)."""
+        for step, align, loc, table in self.agent_steps[len(self._agent_records) :]:
+            self._agent_records[step] = [
+                (step, agent_id, policy, tuple(values))
+                for agent_id, policy, values in zip(
+                    self._agent_ids, policy_names(align, loc), table.T.tolist(), strict=True
+                )
             ]
+        return super().get_agent_vars_dataframe()
+
+
+def policy_names(align: np.ndarray, loc: np.ndarray) -> list[tuple[str, ...]]:
+    """Return each state's policy as option names: ``(5G, semiconductors, AI, localization)``."""
+    names = [ECOSYSTEMS[d] for d in DOMAINS]
+    return [
+        (names[0][a], names[1][b], names[2][c], LOCALIZATION[level])
+        for a, b, c, level in zip(*align.T.tolist(), loc.tolist(), strict=True)
+    ]
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -398,19 +434,26 @@ class SovereigntyModel(mesa.Model):
         security, economy, sovereignty, utility``. Empty if ``collect_agents`` is off.
         """
         columns = ["step", "iso3", *POLICY, *PAYOFFS]
-        if not self.datacollector.agent_reporters:
+        recorded = self.datacollector.agent_steps
+        if not recorded:
             return pd.DataFrame(columns=columns)
-        raw = self.datacollector.get_agent_vars_dataframe()
-        if raw.empty:
-            return pd.DataFrame(columns=columns)
-        steps = raw.index.get_level_values("Step").to_numpy()
-        ids = raw.index.get_level_values("AgentID").to_numpy()
-        iso3 = {s.unique_id: s.iso3 for s in self.states}
-        df = pd.DataFrame(raw["policy"].tolist(), columns=list(POLICY))
-        df[list(PAYOFFS)] = raw["payoffs"].tolist()
-        df.insert(0, "iso3", [iso3[i] for i in ids])
-        df.insert(0, "step", steps.astype(np.int64))
-        return df
+        n = self.world.n
+        steps, align, loc, tables = zip(*recorded, strict=True)
+        align, loc = np.concatenate(align), np.concatenate(loc)
+        payoff = np.concatenate(tables, axis=1)
+        options = [
+            np.array(ECOSYSTEMS[d], dtype=object)[align[:, k]] for k, d in enumerate(DOMAINS)
+        ]
+        return pd.DataFrame(
+            {
+                "step": np.repeat(np.asarray(steps, dtype=np.int64), n),
+                "iso3": np.tile(np.array([s.iso3 for s in self.states], dtype=object), len(steps)),
+                **dict(zip(POLICY[:3], options, strict=True)),
+                "localization": np.array(LOCALIZATION, dtype=object)[loc],
+                **dict(zip(PAYOFFS, payoff, strict=True)),
+            },
+            columns=columns,
+        )
 
     def event_dataframe(self) -> pd.DataFrame:
         """Return the event table: one row per event (attacks, responses, joins, shocks, ...).

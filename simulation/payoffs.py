@@ -464,22 +464,29 @@ def _evaluate(
     # for the metrics: sum_j G_ij C_ij, and the part of the inflow from partners on the same
     # joint alignment (C_ij = 1)
     compatible, inside = np.zeros(n), np.zeros((2, n))
+    row = np.zeros((2, k))  # state i's inflow, accumulated over j in order
     for i in range(n):
         c0, c1, c2 = columns[i, 0], columns[i, 1], columns[i, 2]
-        for j in range(n):
+        in_eea, is_adequate = eea[i], adequate[i]
+        row[:] = 0.0
+        total = same0 = same1 = 0.0
+        for j in range(n):  # G_ii = 0 and pairs with G_ij = 0 add zeros
             g = gravity[i, j]
-            if g != 0.0:
-                a = 1 if (eea[i] and adequate[j]) or (adequate[i] and eea[j]) else 0
-                w = g * phi[a, loc[j]]
-                d0, d1, d2 = columns[j, 0], columns[j, 1], columns[j, 2]
-                inflow[a, i, d0] += w
-                inflow[a, i, d1] += w
-                inflow[a, i, d2] += w
-                compatible[i] += g * (
-                    trade_kernel[c0, d0] + trade_kernel[c1, d1] + trade_kernel[c2, d2]
-                )
-                if c0 == d0 and c1 == d1 and c2 == d2:
-                    inside[a, i] += w
+            a = 1 if (in_eea and adequate[j]) or (is_adequate and eea[j]) else 0
+            w = g * phi[a, loc[j]]
+            d0, d1, d2 = columns[j, 0], columns[j, 1], columns[j, 2]
+            row[a, d0] += w
+            row[a, d1] += w
+            row[a, d2] += w
+            total += g * (trade_kernel[c0, d0] + trade_kernel[c1, d1] + trade_kernel[c2, d2])
+            if c0 == d0 and c1 == d1 and c2 == d2:
+                if a:
+                    same1 += w
+                else:
+                    same0 += w
+        for c in range(k):
+            inflow[0, i, c], inflow[1, i, c] = row[0, c], row[1, c]
+        compatible[i], inside[0, i], inside[1, i] = total, same0, same1
     value = np.zeros((2, n, k))
     for a in range(2):
         for i in range(n):
