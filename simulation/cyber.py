@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from simulation.parameters import check_value
-from simulation.payoffs import Conditions, one_hot, option_columns
+from simulation.payoffs import COLUMN_STARTS, Conditions, one_hot
 from simulation.world import (
     BLOCS,
     DOMAINS,
@@ -490,7 +490,8 @@ def attack_rates(
     """
     fx = _fixed(world, cs, cp)
     state = _state_rates(
-        option_columns(align),
+        np.asarray(align),
+        COLUMN_STARTS,
         fx.exposure_matrix(np.asarray(domain_weight, dtype=float)),
         cs.hostility,
         fx.exposed,
@@ -506,15 +507,15 @@ def attack_rates(
 
 @numba.njit(cache=True)
 def _state_rates(
-    columns, exposure_matrix, hostility, exposed, sector_weights, rate, floor
+    align, starts, exposure_matrix, hostility, exposed, sector_weights, rate, floor
 ):  # pragma: no cover - compiled; tested through attack_rates by hand
-    n, n_sectors = columns.shape[0], sector_weights.shape[0]
+    n, n_sectors = align.shape[0], sector_weights.shape[0]
     out = np.empty((n, 2, n_sectors))
     for i in range(n):
         for b in range(2):  # the attacking blocs: us, cn
             exposure = 0.0
-            for d in range(columns.shape[1]):
-                exposure += exposure_matrix[columns[i, d], b]
+            for d in range(align.shape[1]):
+                exposure += exposure_matrix[align[i, d] + starts[d], b]
             # outsider * weak in one factor (exposed): multiplying by a 0/1 outsider is exact
             x = rate * hostility[i, b] * (floor + exposure) * exposed[i, b]
             for s in range(n_sectors):
@@ -737,9 +738,10 @@ def revise_sharing(
         _sharing_weights(cp),
     )
     codes = _fixed(world, cs, cp).codes
-    for kind, pairs in (("sharing_end", ends), ("sharing_start", starts)):
-        for i, j in pairs.tolist():
-            events.append(_event(step, kind, codes[i], codes[j]))
+    for i, j in ends.tolist():
+        events.append(_event(step, "sharing_end", codes[i], codes[j]))
+    for i, j in starts.tolist():
+        events.append(_event(step, "sharing_start", codes[i], codes[j]))
     return events
 
 
@@ -899,11 +901,15 @@ def diffuse_rules(
         adopt_p,
         grant_p,
     )
-    codes = fx.codes
-    return [_event(step, _DIFFUSION[c], "EU", codes[i]) for c, i in changes.tolist()]
-
-
-_DIFFUSION = ("gdpr_adoption", "adequacy_granted", "adequacy_revoked")
+    codes, events = fx.codes, []
+    for change, i in changes.tolist():
+        if change == 0:
+            events.append(_event(step, "gdpr_adoption", "EU", codes[i]))
+        elif change == 1:
+            events.append(_event(step, "adequacy_granted", "EU", codes[i]))
+        else:
+            events.append(_event(step, "adequacy_revoked", "EU", codes[i]))
+    return events
 
 
 @numba.njit(cache=True)
@@ -912,7 +918,8 @@ def _diffuse(
 ):  # pragma: no cover - compiled; tested through diffuse_rules with scripted draws
     """Compiled body of :func:`diffuse_rules`: ``(change, state)`` rows, adoptions first.
 
-    ``change`` indexes :data:`_DIFFUSION`; ``gdpr_style`` and ``adequate`` change in place.
+    ``change``: 0 adoption, 1 adequacy granted, 2 revoked; ``gdpr_style`` and ``adequate`` change
+    in place.
     """
     n = loc.shape[0]
     out = np.empty((2 * n, 2), dtype=np.int64)

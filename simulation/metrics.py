@@ -21,12 +21,12 @@ import numba
 import numpy as np
 
 from simulation.payoffs import (
+    COLUMN_STARTS,
     Evaluation,
     PayoffParams,
     compat_matrices,
     flow_permission,
     one_hot,
-    option_columns,
 )
 from simulation.world import DOMAINS, ECOSYSTEMS, World, column_slices, stack_shares
 
@@ -185,7 +185,7 @@ def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
     """
     values = _summary(
         ev.align,
-        option_columns(ev.align),
+        COLUMN_STARTS,
         ev.loc,
         ev.terms.phi,
         ev.trade_inflow,
@@ -207,7 +207,7 @@ def summary(world: World, ev: Evaluation, p: PayoffParams) -> dict[str, float]:
 @numba.njit(cache=True)
 def _summary(
     align,
-    columns,
+    starts,
     loc,
     phi,
     inflow,
@@ -223,7 +223,8 @@ def _summary(
     weight_security,
     weight_trade,
 ):  # pragma: no cover - compiled; tested against the functions above
-    n, k = columns.shape[0], inflow.shape[2]
+    n, k = align.shape[0], inflow.shape[2]
+    columns = align + starts
     compatible = flowing = inside = 0.0  # as pair_sums
     for i in range(n):
         compatible += compatible_i[i]

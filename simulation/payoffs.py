@@ -424,12 +424,14 @@ class Evaluation:
     inside: np.ndarray
 
 
-_STARTS = np.array([sl.start for sl in column_slices()])
+COLUMN_STARTS = np.array([sl.start for sl in column_slices()], dtype=np.int64)
+"""First column of each domain in the 10-column option layout: option ``k`` of domain ``d`` is
+column ``COLUMN_STARTS[d] + k``."""
 
 
 def option_columns(align: np.ndarray) -> np.ndarray:
     """Return the ``(N, 3)`` column of each state's option in the 10-column layout."""
-    return np.asarray(align) + _STARTS
+    return np.asarray(align) + COLUMN_STARTS
 
 
 @numba.njit(cache=True)
@@ -437,7 +439,8 @@ def _evaluate(
     gravity,
     eea,
     adequate,
-    columns,
+    align,
+    starts,
     loc,
     phi,
     trade_kernel,
@@ -454,7 +457,8 @@ def _evaluate(
     weights,
 ):  # pragma: no cover - compiled; tested through evaluate against simulation.reference
     """Compiled body of :func:`evaluate`: one pass over the pairs, then each state's sums."""
-    n, k = columns.shape[0], trade_kernel.shape[0]
+    n, k = align.shape[0], trade_kernel.shape[0]
+    columns = align + starts
     onehot = np.zeros((n, k))
     for i in range(n):
         for d in range(3):
@@ -555,7 +559,8 @@ def evaluate(
         world.gravity,
         world.eea,
         world.adequate,
-        option_columns(align),
+        align,
+        COLUMN_STARTS,
         loc,
         t.phi,
         t.trade_kernel,
