@@ -38,18 +38,29 @@ def realised_exchange(ev: Evaluation) -> np.ndarray:
 
 def fragmentation(ev: Evaluation) -> float:
     """Return the share of potential digital exchange lost, in [0, 1]."""
-    total = ev.potential.sum()
-    return float(1.0 - realised_exchange(ev).sum() / total) if total > 0 else 0.0
+    return _lost(float(realised_exchange(ev).sum()), float(ev.potential.sum()))
 
 
 def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to ecosystem incompatibility alone (all data flows open)."""
-    return float(1.0 - pair_sums(world, ev)[0] / ev.potential.sum())
+    return _lost(pair_sums(world, ev)[0], float(ev.potential.sum()))
 
 
 def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to data-flow restrictions alone (all ecosystems compatible)."""
-    return float(1.0 - pair_sums(world, ev)[1] / ev.potential.sum())
+    return _lost(pair_sums(world, ev)[1], float(ev.potential.sum()))
+
+
+@numba.njit(cache=True)
+def _lost(kept: float, potential: float) -> float:  # pragma: no cover - compiled
+    """Return ``1 - kept / potential`` in [0, 1] (0 without potential).
+
+    Where nothing is lost, ``kept`` and ``potential`` are sums of the same numbers in different
+    orders and may differ in the last bit; the clip keeps the share from leaving [0, 1].
+    """
+    if potential <= 0:
+        return 0.0
+    return min(1.0, max(0.0, 1.0 - kept / potential))
 
 
 def pair_sums(world: World, ev: Evaluation) -> tuple[float, float, float]:
@@ -255,9 +266,9 @@ def _summary(
         strength_c[profile] += strength
     means /= n
     out = np.empty(12 + 2 * k + 3)
-    out[0] = 1.0 - exchanged / total_potential if total_potential > 0 else 0.0
-    out[1] = 1.0 - compatible / total_potential
-    out[2] = 1.0 - flowing / total_potential
+    out[0] = _lost(exchanged, total_potential)
+    out[1] = _lost(compatible, total_potential)
+    out[2] = _lost(flowing, total_potential)
     out[3] = exchanged
     modularity = 0.0
     if exchanged > 0:
