@@ -114,6 +114,15 @@ class PayoffParams:
                 f"domain_weight: {self.domain_weight!r}; allowed non-negative weights with a positive sum"
             )
 
+    @functools.cached_property
+    def utility_weights(self) -> np.ndarray:
+        """Return ``(weight_trade, weight_security, weight_economy, weight_sovereignty)``."""
+        weights = np.array(
+            [self.weight_trade, self.weight_security, self.weight_economy, self.weight_sovereignty]
+        )
+        weights.flags.writeable = False
+        return weights
+
     @property
     def interop_weights(self) -> np.ndarray:
         """Return ``domain_weight`` normalised to sum to 1."""
@@ -574,7 +583,7 @@ def evaluate(
         t.level_security,
         t.level_economy,
         t.level_sovereignty,
-        np.array([p.weight_trade, p.weight_security, p.weight_economy, p.weight_sovereignty]),
+        p.utility_weights,
     )
     comps = dict(zip(COMPONENTS, table, strict=True))
     return Evaluation(
@@ -584,16 +593,6 @@ def evaluate(
 
 COMPONENTS = ("trade", "security", "economy", "sovereignty", "utility")
 """Names of the payoff components in :attr:`Evaluation.components`, in reporting order."""
-
-
-def utility(components: dict[str, np.ndarray], p: PayoffParams) -> np.ndarray:
-    """Return the weighted sum of the four payoff components."""
-    return (
-        p.weight_trade * components["trade"]
-        + p.weight_security * components["security"]
-        + p.weight_economy * components["economy"]
-        + p.weight_sovereignty * components["sovereignty"]
-    )
 
 
 def option_values(
@@ -620,7 +619,7 @@ def option_values(
         t.level_economy,
         t.level_sovereignty,
         t.phi,
-        np.array([p.weight_trade, p.weight_security, p.weight_economy, p.weight_sovereignty]),
+        p.utility_weights,
         float(switching_cost),
     )
     return out.reshape(len(out), *POLICY_SHAPE)
