@@ -829,32 +829,64 @@ def revise_coalitions(
     A non-member joins when the value exceeds ``coalition_margin``; a member leaves when it falls
     below ``-coalition_margin``.
     """
-    events: list[dict] = []
-    reviewers = (rng.random(world.n) < cp.coalition_revision).nonzero()[0].tolist()
-    if not reviewers:
-        return events
+    draws = rng.random(world.n)
     fx = _fixed(world, cs, cp)
-    n, codes = world.n, fx.codes
-    gain, patron_b, sovereignty_b, patron_u, sovereignty_u = fx.coalition_terms
-    sizes = np.count_nonzero(cs.budapest), np.count_nonzero(cs.un_track)  # at the start
-    for name, member, size, patron, sovereignty in (
-        ("budapest", cs.budapest, sizes[0], patron_b, sovereignty_b),
-        ("un_track", cs.un_track, sizes[1], patron_u, sovereignty_u),
-    ):
-        joins, exits = [], []
-        for i in reviewers:  # the value of coalition_values, for the reviewers only
-            value = gain[i] * size / n + patron[i] - sovereignty[i] - cp.coalition_cost
-            if not member[i] and value > cp.coalition_margin:
-                joins.append(i)
-            elif member[i] and value < -cp.coalition_margin:
-                exits.append(i)
-        for i in joins:
-            member[i] = True
-            events.append(_event(step, "coalition_join", codes[i], name))
-        for i in exits:
-            member[i] = False
+    moves = _coalition_moves(
+        draws < cp.coalition_revision,
+        cs.budapest,
+        cs.un_track,
+        *fx.coalition_terms,
+        cp.coalition_cost,
+        cp.coalition_margin,
+    )
+    codes, events = fx.codes, []
+    for coalition, leaves, i in moves.tolist():
+        name = ("budapest", "un_track")[coalition]
+        if leaves:
             events.append(_event(step, "coalition_exit", codes[i], name))
+        else:
+            events.append(_event(step, "coalition_join", codes[i], name))
     return events
+
+
+@numba.njit(cache=True)
+def _coalition_moves(
+    reviews,
+    budapest,
+    un_track,
+    gain,
+    patron_b,
+    sovereignty_b,
+    patron_u,
+    sovereignty_u,
+    cost,
+    margin,
+):  # pragma: no cover - compiled; tested through revise_coalitions with scripted draws
+    """Compiled body of :func:`revise_coalitions`: ``(coalition, leaves?, state)`` rows.
+
+    Values use the coalition sizes at the start of the step; per coalition (Budapest, then the UN
+    track) the joins come first, then the exits. Memberships change in place.
+    """
+    n = reviews.shape[0]
+    out = np.empty((2 * n, 3), dtype=np.int64)
+    e = 0
+    sizes = (np.count_nonzero(budapest), np.count_nonzero(un_track))
+    for coalition in range(2):
+        member = budapest if coalition == 0 else un_track
+        patron = patron_b if coalition == 0 else patron_u
+        sovereignty = sovereignty_b if coalition == 0 else sovereignty_u
+        start = e
+        for leaves in (False, True):
+            for i in range(n):
+                if not reviews[i] or member[i] != leaves:
+                    continue
+                value = gain[i] * sizes[coalition] / n + patron[i] - sovereignty[i] - cost
+                if (value < -margin) if leaves else (value > margin):
+                    out[e, 0], out[e, 1], out[e, 2] = coalition, leaves, i
+                    e += 1
+        for r in range(start, e):
+            member[out[r, 2]] = out[r, 1] == 0
+    return out[:e]
 
 
 # --- regulatory diffusion ------------------------------------------------------------------------
