@@ -123,11 +123,13 @@ class PayoffParams:
         weights.flags.writeable = False
         return weights
 
-    @property
+    @functools.cached_property
     def interop_weights(self) -> np.ndarray:
-        """Return ``domain_weight`` normalised to sum to 1."""
+        """Return ``domain_weight`` normalised to sum to 1 (read-only)."""
         w = np.asarray(self.domain_weight, dtype=float)
-        return w / w.sum()
+        w = w / w.sum()
+        w.flags.writeable = False
+        return w
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -421,7 +423,6 @@ class Evaluation:
 
     align: np.ndarray
     loc: np.ndarray
-    onehot: np.ndarray
     trade_inflow: np.ndarray
     trade_value: np.ndarray
     partner_value: np.ndarray
@@ -468,10 +469,6 @@ def _evaluate(
     """Compiled body of :func:`evaluate`: one pass over the pairs, then each state's sums."""
     n, k = align.shape[0], trade_kernel.shape[0]
     columns = align + starts
-    onehot = np.zeros((n, k))
-    for i in range(n):
-        for d in range(3):
-            onehot[i, columns[i, d]] = 1.0
     # trade_inflow[a, i, c] = sum_j G_ij phi(l_j, a) [j on option column c], a = A_ij
     inflow = np.zeros((2, n, k))
     # for the metrics: sum_j G_ij C_ij, and the part of the inflow from partners on the same
@@ -551,7 +548,7 @@ def _evaluate(
         sov = level_sovereignty[i, level]
         table[0, i], table[1, i], table[2, i], table[3, i] = trade, sec, eco, sov
         table[4, i] = weights[0] * trade + weights[1] * sec + weights[2] * eco + weights[3] * sov
-    return onehot, inflow, value, partner, table, compatible, inside
+    return inflow, value, partner, table, compatible, inside
 
 
 def evaluate(
@@ -564,7 +561,7 @@ def evaluate(
     t = terms(world, p) if cached is None else cached
     align = np.ascontiguousarray(align, dtype=np.int64)
     loc = np.ascontiguousarray(loc, dtype=np.int64)
-    onehot, inflow, value, partner, table, compatible, inside = _evaluate(
+    inflow, value, partner, table, compatible, inside = _evaluate(
         world.gravity,
         world.eea,
         world.adequate,
@@ -587,7 +584,7 @@ def evaluate(
     )
     comps = dict(zip(COMPONENTS, table, strict=True))
     return Evaluation(
-        align, loc, onehot, inflow, value, partner, t.potential, t, table, comps, compatible, inside
+        align, loc, inflow, value, partner, t.potential, t, table, comps, compatible, inside
     )
 
 
