@@ -8,7 +8,8 @@ Usage::
 Three tables:
 
 1. the default world, 100 steps in one process: median wall time of ``model.run(100)`` and of
-   building plus running, imports excluded;
+   building plus running, imports excluded, core and core + layer interleaved, with a fixed
+   pure-Python loop timed before and after as a gauge of the machine's speed at the time;
 2. the fast payoffs (:func:`simulation.payoffs.evaluate`, compiled with numba) against the
    plain-loop reference
    (:func:`simulation.reference.payoffs`) at N = 200: medians, their ratio, largest difference;
@@ -29,25 +30,47 @@ import time
 import numpy as np
 
 
-def default_world_run(repeats: int, cyber_layer: bool) -> dict:
+def default_world_run(repeats: int) -> dict[bool, dict]:
+    """Time ``run(100)`` on the default world, core and core + layer interleaved seed by seed.
+
+    Interleaving puts both configurations through the same machine conditions (this kind of
+    virtual machine changes speed from minute to minute).
+    """
     from simulation import SovereigntyModel
 
-    SovereigntyModel(rng=0, cyber_layer=cyber_layer).run(5)  # warm caches (default world, imports)
-    run_only, build_and_run = [], []
-    for seed in range(repeats):
-        t0 = time.perf_counter()
-        model = SovereigntyModel(rng=seed, cyber_layer=cyber_layer)
-        t1 = time.perf_counter()
-        model.run(100)
-        t2 = time.perf_counter()
-        run_only.append(t2 - t1)
-        build_and_run.append(t2 - t0)
-    return {
-        "run_100_steps_s": statistics.median(run_only),
-        "build_and_run_s": statistics.median(build_and_run),
-        "repeats": repeats,
-        "steps": model.steps,
+    for layer in (False, True):  # warm caches (default world, compiled code)
+        SovereigntyModel(rng=0, cyber_layer=layer).run(5)
+    times: dict[bool, dict[str, list[float]]] = {
+        layer: {"run": [], "build_and_run": []} for layer in (False, True)
     }
+    for seed in range(repeats):
+        for layer in (False, True):
+            t0 = time.perf_counter()
+            model = SovereigntyModel(rng=seed, cyber_layer=layer)
+            t1 = time.perf_counter()
+            model.run(100)
+            t2 = time.perf_counter()
+            times[layer]["run"].append(t2 - t1)
+            times[layer]["build_and_run"].append(t2 - t0)
+    return {
+        layer: {
+            "run_100_steps_s": statistics.median(t["run"]),
+            "build_and_run_s": statistics.median(t["build_and_run"]),
+        }
+        for layer, t in times.items()
+    }
+
+
+def reference_loop_s() -> float:
+    """Return the median time of a fixed pure-Python loop: how fast this machine is right now."""
+    out = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i
+        out.append(time.perf_counter() - t0)
+    return statistics.median(out)
 
 
 def fast_vs_loop(n: int, repeats: int) -> dict:
@@ -121,12 +144,17 @@ def main() -> None:
     repeats = 5 if args.quick else 21
     print("1. Default world (55 states), 100 steps, one process, imports excluded")
     print(f"   {'':24s}{'run(100) ms':>14s}{'build + run ms':>16s}   ({repeats} seeds, medians)")
-    for layer in (False, True):
-        d = default_world_run(repeats, layer)
+    before = reference_loop_s()
+    for layer, d in default_world_run(repeats).items():
         label = "core + cyber layer" if layer else "core (cyber_layer off)"
         print(
             f"   {label:24s}{d['run_100_steps_s'] * 1000:14.1f}{d['build_and_run_s'] * 1000:16.1f}"
         )
+    after = reference_loop_s()
+    print(
+        f"   machine speed: a fixed pure-Python loop took {before * 1000:.0f} ms before and "
+        f"{after * 1000:.0f} ms after (lower is faster)"
+    )
 
     v = fast_vs_loop(200, 10 if args.quick else 50)
     print("\n2. Payoffs of every state, N = 200: compiled against the plain-loop reference")

@@ -288,7 +288,7 @@ class SovereigntyModel(mesa.Model):
                 "revise"
             )
         moved = np.flatnonzero(
-            np.any(self.next_align != start_align, axis=1) | (self.next_loc != start_loc)
+            (self.next_align != start_align).any(axis=1) | (self.next_loc != start_loc)
         )
         self.changed = len(moved)
         self.align[:], self.loc[:] = self.next_align, self.next_loc

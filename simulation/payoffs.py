@@ -298,7 +298,8 @@ def terms(world: World, p: PayoffParams, cond: Conditions | None = None) -> Term
     localization_security * control``. A condition that is ``None`` is zero.
     """
     cond = Conditions() if cond is None else cond
-    lay, fixed = layout(p), _fixed_terms(world, p)
+    fixed = _fixed_terms(world, p)
+    lay = fixed.layout
     zero = np.zeros((world.n, len(BLOCS)))
     security, economy, level_security = _conditioned(
         fixed.patron,
@@ -359,6 +360,7 @@ class _Fixed:
     """Terms of a world under ``p`` that no condition of the cyber layer changes."""
 
     terms: Terms
+    layout: Layout
     patron: np.ndarray
     mitigation: np.ndarray
     industry: np.ndarray
@@ -375,9 +377,10 @@ def _fixed_terms(world: World, p: PayoffParams) -> _Fixed:
     entry goes with its world.
     """
     per_world = _FIXED.setdefault(world, {})
-    if p not in per_world:
-        per_world[p] = _compute_fixed(world, p)
-    return per_world[p]
+    fixed = per_world.get(p)
+    if fixed is None:
+        fixed = per_world[p] = _compute_fixed(world, p)
+    return fixed
 
 
 def _compute_fixed(world: World, p: PayoffParams) -> _Fixed:
@@ -400,6 +403,7 @@ def _compute_fixed(world: World, p: PayoffParams) -> _Fixed:
     )
     return _Fixed(
         terms=fixed,
+        layout=lay,
         patron=p.patron_value * (world.affinity @ lay.shares),
         mitigation=(1.0 - p.capacity_mitigation * world.capacity)[:, None],
         industry=p.industry_weight * (world.tech @ lay.industry) - lay.cost,
