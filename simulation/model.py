@@ -81,6 +81,7 @@ class Collector(mesa.DataCollector):
         self.agent_steps: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         """Per collected step: ``(step, align, loc, payoff table)``, copies of the model's."""
         self._agent_ids: list[int] = []
+        self._records_made = 0  # entries of agent_steps already turned into Mesa's records
 
     def collect(self, model: SovereigntyModel) -> None:
         """Record the model variables and, if agent reporters are set, every state's."""
@@ -99,17 +100,18 @@ class Collector(mesa.DataCollector):
 
     def get_agent_vars_dataframe(self) -> pd.DataFrame:
         """Return Mesa's agent table (index ``Step, AgentID``; ``policy`` and ``payoffs`` tuples)."""
-        for step, align, loc, table in self.agent_steps[len(self._agent_records) :]:
+        for step, align, loc, table in self.agent_steps[self._records_made :]:
             self._agent_records[step] = [
                 (step, agent_id, policy, tuple(values))
                 for agent_id, policy, values in zip(
-                    self._agent_ids, policy_names(align, loc), table.T.tolist(), strict=True
+                    self._agent_ids, _policy_names(align, loc), table.T.tolist(), strict=True
                 )
             ]
+        self._records_made = len(self.agent_steps)
         return super().get_agent_vars_dataframe()
 
 
-def policy_names(align: np.ndarray, loc: np.ndarray) -> list[tuple[str, ...]]:
+def _policy_names(align: np.ndarray, loc: np.ndarray) -> list[tuple[str, ...]]:
     """Return each state's policy as option names: ``(5G, semiconductors, AI, localization)``."""
     names = [ECOSYSTEMS[d] for d in DOMAINS]
     return [

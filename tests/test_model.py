@@ -633,3 +633,23 @@ def test_inject_rejects_bad_event_and_layer_only_kinds_without_layer():
     model.inject("export_controls", level=0.9)
     model.step()
     assert model.params.export_controls == 0.9
+
+
+def test_mesa_agent_table_matches_agent_dataframe():
+    # the collector keeps arrays; Mesa's per-agent records are made from them on request
+    m = small(initial_policy="random", revision_rate=0.5).run(3)
+    first = m.datacollector.get_agent_vars_dataframe()
+    m.run(2)
+    raw = m.datacollector.get_agent_vars_dataframe()
+    pd.testing.assert_frame_equal(raw.loc[first.index], first)
+    df = m.agent_dataframe()
+    assert len(raw) == len(df) == m.world.n * 6
+    assert raw.index.get_level_values("Step").astype(int).tolist() == df["step"].tolist()
+    ids = {s.unique_id: s.iso3 for s in m.states}
+    assert [ids[i] for i in raw.index.get_level_values("AgentID")] == df["iso3"].tolist()
+    assert raw["policy"].tolist() == list(df[POLICY_COLUMNS].itertuples(index=False, name=None))
+    np.testing.assert_array_equal(np.array(raw["payoffs"].tolist()), df[PAYOFF_COLUMNS].to_numpy())
+    last = df[df.step == 5].reset_index(drop=True)
+    assert list(last[POLICY_COLUMNS].itertuples(index=False, name=None)) == [
+        s.policy for s in m.states
+    ]
