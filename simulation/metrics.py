@@ -43,12 +43,12 @@ def fragmentation(ev: Evaluation) -> float:
 
 def fragmentation_technical(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to ecosystem incompatibility alone (all data flows open)."""
-    return _lost(pair_sums(world, ev)[0], float(ev.potential.sum()))
+    return _lost(pair_sums(ev)[0], float(ev.potential.sum()))
 
 
 def fragmentation_data(world: World, ev: Evaluation, p: PayoffParams) -> float:
     """Return the share lost to data-flow restrictions alone (all ecosystems compatible)."""
-    return _lost(pair_sums(world, ev)[1], float(ev.potential.sum()))
+    return _lost(pair_sums(ev)[1], float(ev.potential.sum()))
 
 
 @numba.njit(cache=True)
@@ -63,7 +63,7 @@ def _lost(kept: float, potential: float) -> float:  # pragma: no cover - compile
     return min(1.0, max(0.0, 1.0 - kept / potential))
 
 
-def pair_sums(world: World, ev: Evaluation) -> tuple[float, float, float]:
+def pair_sums(ev: Evaluation) -> tuple[float, float, float]:
     """Return ``sum_ij G_ij C_ij``, ``sum_ij G_ij f_ij`` and the same-alignment ``sum G_ij f_ij``.
 
     The three sums over pairs behind :func:`fragmentation_technical`, :func:`fragmentation_data`
@@ -124,7 +124,7 @@ def modularity(world: World, ev: Evaluation, p: PayoffParams) -> float:
     if total <= 0:
         return 0.0
     k_c = np.bincount(profile_ids(ev.align), weights=strength)
-    return float(pair_sums(world, ev)[2] / total - np.sum((k_c / total) ** 2))
+    return float(pair_sums(ev)[2] / total - np.sum((k_c / total) ** 2))
 
 
 OPTION_KEYS = tuple(f"{opt}_{dom}" for dom in DOMAINS for opt in ECOSYSTEMS[dom])
